@@ -1,55 +1,64 @@
-// `npm start`: runs the whole local stack in the foreground, prints the connection details as
-// `supabase status` does, and stops everything (Postgres included) on Ctrl-C.
+// Runs the local Supabase-compatible stack in the foreground and prints its connection details;
+// stops everything (Postgres included) on Ctrl-C. `npm start` runs this plus the project's own processes.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readStackEnv } from './config.ts';
+import { readStackEnv, type StackEnv } from './config.ts';
 import { MigrationError } from './postgres/migrate.ts';
 import { type Stack, startStack } from './stack.ts';
+import { statusLines } from './status.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const t0 = performance.now();
-
-let env: ReturnType<typeof readStackEnv>;
-try {
-  env = readStackEnv();
-} catch (err) {
-  console.error((err as Error).message);
-  process.exit(1);
+export interface RunningStack {
+  stack: Stack;
+  env: StackEnv;
 }
 
-let stack: Stack | undefined;
-let stopping = false;
-async function shutdown(code: number) {
-  if (stopping) return;
-  stopping = true;
-  console.log('Stopping...');
-  await stack?.stop();
-  console.log('Stopped.');
-  process.exit(code);
+/** Starts the stack for a foreground command, exiting the process with a readable message on failure. */
+export async function startForeground(root: string): Promise<RunningStack> {
+  const t0 = performance.now();
+  let env: StackEnv;
+  try {
+    env = readStackEnv();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  let stack: Stack;
+  try {
+    stack = await startStack({ env, root, log: (line) => console.log(line) });
+  } catch (err) {
+    if (err instanceof MigrationError) console.error(`\n${err.message}`);
+    else console.error(err);
+    process.exit(1);
+  }
+  console.log(
+    `\nNexural local stack started in ${((performance.now() - t0) / 1000).toFixed(1)}s ` +
+      `(${stack.migrations.applied.length} new migration(s), ${stack.migrations.alreadyApplied} already applied).\n`,
+  );
+  console.log(statusLines(stack, env));
+  return { stack, env };
 }
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
 
-try {
-  stack = await startStack({ env, root, log: (line) => console.log(line) });
-} catch (err) {
-  if (err instanceof MigrationError) console.error(`\n${err.message}`);
-  else console.error(err);
-  process.exit(1);
+/** Stops `stop` once on Ctrl-C or SIGTERM, then exits. */
+export function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('Stopping...');
+    stop()
+      .catch((err) => console.error(err))
+      .finally(() => {
+        console.log('Stopped.');
+        process.exit(0);
+      });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }
 
-const rows: [string, string][] = [
-  ['API URL', stack.apiUrl],
-  ['REST URL', `${stack.apiUrl}/rest/v1`],
-  ['DB URL', stack.dbUrl],
-  ['JWT secret', env.NEXURAL_JWT_SECRET],
-  ['anon key', env.NEXURAL_ANON_KEY],
-  ['service_role key', env.NEXURAL_SERVICE_ROLE_KEY],
-];
-const width = Math.max(...rows.map(([k]) => k.length));
-console.log(
-  `\nNexural local stack started in ${((performance.now() - t0) / 1000).toFixed(1)}s ` +
-    `(${stack.migrations.applied.length} new migration(s), ${stack.migrations.alreadyApplied} already applied).\n`,
-);
-for (const [k, v] of rows) console.log(`${k.padStart(width)}: ${v}`);
-console.log('\nPress Ctrl-C to stop.');
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const { stack } = await startForeground(root);
+  onShutdown(() => stack.stop());
+  console.log('\nPress Ctrl-C to stop.');
+}

@@ -21,7 +21,7 @@ interface Run {
 
 function npmStart(env: Record<string, string>): Run {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'stack/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'start.ts'], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
