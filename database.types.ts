@@ -20,6 +20,46 @@ export type Database = {
   };
   public: {
     Tables: {
+      instruments: {
+        Row: {
+          asset_class: string;
+          created_at: string;
+          exchange: string;
+          fractionable: boolean;
+          lot_size: number;
+          min_qty: number;
+          name: string;
+          symbol: string;
+          tick_size: number;
+          tradable: boolean;
+        };
+        ComputedFields: never;
+        Insert: {
+          asset_class: string;
+          created_at?: string;
+          exchange: string;
+          fractionable?: boolean;
+          lot_size?: number;
+          min_qty?: number;
+          name: string;
+          symbol: string;
+          tick_size: number;
+          tradable?: boolean;
+        };
+        Update: {
+          asset_class?: string;
+          created_at?: string;
+          exchange?: string;
+          fractionable?: boolean;
+          lot_size?: number;
+          min_qty?: number;
+          name?: string;
+          symbol?: string;
+          tick_size?: number;
+          tradable?: boolean;
+        };
+        Relationships: [];
+      };
       profiles: {
         Row: {
           created_at: string;
@@ -41,6 +81,54 @@ export type Database = {
           updated_at?: string;
         };
         Relationships: [];
+      };
+      quotes: {
+        Row: {
+          ask: number | null;
+          ask_size: number | null;
+          bid: number | null;
+          bid_size: number | null;
+          last: number | null;
+          last_size: number | null;
+          prev_close: number | null;
+          quote_ts: string;
+          symbol: string;
+          updated_at: string;
+        };
+        ComputedFields: never;
+        Insert: {
+          ask?: number | null;
+          ask_size?: number | null;
+          bid?: number | null;
+          bid_size?: number | null;
+          last?: number | null;
+          last_size?: number | null;
+          prev_close?: number | null;
+          quote_ts: string;
+          symbol: string;
+          updated_at?: string;
+        };
+        Update: {
+          ask?: number | null;
+          ask_size?: number | null;
+          bid?: number | null;
+          bid_size?: number | null;
+          last?: number | null;
+          last_size?: number | null;
+          prev_close?: number | null;
+          quote_ts?: string;
+          symbol?: string;
+          updated_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'quotes_symbol_fkey';
+            columns: ['symbol'];
+            isOneToOne: true;
+            referencedRelation: 'instruments';
+            referencedColumns: ['symbol'];
+          },
+        ];
       };
     };
     Views: {
