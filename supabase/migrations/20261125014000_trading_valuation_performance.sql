@@ -141,16 +141,15 @@ begin
   end if;
 
   -- TWR: chain each period's return with its external flow removed (flows counted at the period's end).
-  -- Max drawdown: largest fall from a running peak of equity, as a fraction of that peak.
+  -- Max drawdown: largest fall of that chained index from its running peak (so deposits and withdrawals
+  -- are not mistaken for gains or losses), as a fraction of the peak.
   for s in select * from public.equity_snapshots where portfolio_id = p_portfolio_id order by taken_at loop
     if v_prev is not null and v_prev > 0 then
       v_twr := v_twr * (s.equity - s.net_flow) / v_prev;
     end if;
     v_prev := s.equity;
-    v_peak := greatest(coalesce(v_peak, s.equity), s.equity);
-    if v_peak > 0 then
-      v_dd := greatest(v_dd, (v_peak - s.equity) / v_peak);
-    end if;
+    v_peak := greatest(coalesce(v_peak, v_twr), v_twr);
+    v_dd := greatest(v_dd, (v_peak - v_twr) / v_peak);
   end loop;
 
   -- MWR: the annual internal rate of return r solving
