@@ -132,6 +132,19 @@ describe('catalog checks', () => {
     expect(missing, 'exposed tables without RLS').toEqual([]);
   });
 
+  it('flags a table someone adds without RLS (the check above can fail)', async () => {
+    const scratch = await createTestDatabase();
+    try {
+      await scratch.sql`create table public.careless (id bigint primary key, user_id uuid, secret text)`;
+      const flagged = (await listExposed(scratch.sql))
+        .filter((e) => e.kind === 'r' && !e.rls)
+        .map((e) => e.name);
+      expect(flagged).toEqual(['careless']);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
   it("every exposed view runs with the caller's rights (security_invoker), so RLS applies through it", () => {
     const bypassing = exposed.filter((e) => e.kind === 'v' && !e.security_invoker).map((e) => e.name);
     expect(bypassing, 'views that would bypass RLS').toEqual([]);
