@@ -193,12 +193,16 @@ declare
   r record;
   n integer := 0;
 begin
+  perform 1 from public.portfolios
+  where id in (select portfolio_id from public.orders
+               where expires_at <= p_now and status in ('new', 'accepted', 'partially_filled', 'held'))
+  order by id
+  for update;
   for r in
-    select id, portfolio_id from public.orders
+    select id from public.orders
     where expires_at <= p_now and status in ('new', 'accepted', 'partially_filled', 'held')
     order by created_at, id
   loop
-    perform 1 from public.portfolios where id = r.portfolio_id for update;
     if private.close_order(r.id, 'expired', 'time_in_force') then
       n := n + 1;
     end if;
@@ -219,14 +223,19 @@ declare
   v_filled integer := 0;
   v_alerts integer := 0;
 begin
-  -- Orders are visited in a fixed order (oldest first) and each takes portfolio then order locks, the same
-  -- order placement uses, so concurrent updates and placements wait rather than deadlock.
+  -- Lock every affected portfolio first, in id order, then each order (portfolio before order, as placement
+  -- and cancel do): concurrent batches over overlapping portfolios wait for each other instead of
+  -- deadlocking, and a cancel or placement never interleaves with a fill.
+  perform 1 from public.portfolios
+  where id in (select o.portfolio_id from public.orders o
+               where o.symbol = any (p_symbols) and o.status in ('new', 'accepted', 'partially_filled'))
+  order by id
+  for update;
   for r in
-    select o.id, o.portfolio_id from public.orders o
+    select o.id from public.orders o
     where o.symbol = any (p_symbols) and o.status in ('new', 'accepted', 'partially_filled')
     order by o.created_at, o.id
   loop
-    perform 1 from public.portfolios where id = r.portfolio_id for update;
     v_filled := v_filled + private.match_order(r.id);
   end loop;
   return query select v_filled, v_alerts;

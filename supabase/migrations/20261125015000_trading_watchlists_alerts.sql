@@ -192,14 +192,19 @@ declare
   r record;
   v_filled integer := 0;
 begin
-  -- Orders are visited in a fixed order (oldest first) and each takes portfolio then order locks, the same
-  -- order placement uses, so concurrent updates and placements wait rather than deadlock.
+  -- Lock every affected portfolio first, in id order, then each order (portfolio before order, as placement
+  -- and cancel do): concurrent batches over overlapping portfolios wait for each other instead of
+  -- deadlocking, and a cancel or placement never interleaves with a fill.
+  perform 1 from public.portfolios
+  where id in (select o.portfolio_id from public.orders o
+               where o.symbol = any (p_symbols) and o.status in ('new', 'accepted', 'partially_filled'))
+  order by id
+  for update;
   for r in
-    select o.id, o.portfolio_id from public.orders o
+    select o.id from public.orders o
     where o.symbol = any (p_symbols) and o.status in ('new', 'accepted', 'partially_filled')
     order by o.created_at, o.id
   loop
-    perform 1 from public.portfolios where id = r.portfolio_id for update;
     v_filled := v_filled + private.match_order(r.id);
   end loop;
   return query select v_filled, private.evaluate_alerts(p_symbols);
