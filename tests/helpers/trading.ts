@@ -2,7 +2,12 @@
 // trading API as a signed-in user exactly as PostgREST runs an RPC or a table read (role `authenticated`,
 // the user's JWT claims in `request.jwt.claims`, one committed transaction per call), answering in
 // supabase-js's `{ data, error }` shape with PostgREST's error fields.
+import { createClient } from '@supabase/supabase-js';
 import type postgres from 'postgres';
+import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET } from '../../stack/config.ts';
+import { signJwt } from '../../stack/jwt.ts';
+import type { TestDatabase } from './db.ts';
+import { startTestStack } from './stack.ts';
 
 export interface ApiError {
   code: string;
@@ -119,6 +124,68 @@ export function tradingClient(sql: postgres.Sql, userId: string | null): Trading
   };
 }
 
+/** A client acting as `userId` through the real REST API with supabase-js and a JWT as Auth issues it. */
+export async function restTradingClient(apiUrl: string, userId: string | null): Promise<TradingClient> {
+  const headers: Record<string, string> = {};
+  if (userId) {
+    const claims = {
+      sub: userId,
+      role: 'authenticated',
+      aud: 'authenticated',
+      email: `${userId}@example.com`,
+    };
+    headers.Authorization = `Bearer ${await signJwt(claims, LOCAL_JWT_SECRET, 3600)}`;
+  }
+  const sb = createClient(apiUrl, LOCAL_ANON_KEY, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { headers },
+  });
+  const wrap = async <T>(p: PromiseLike<{ data: unknown; error: unknown }>): Promise<ApiResult<T>> => {
+    const { data, error } = await p;
+    const e = error as { code?: string; message?: string; details?: string; hint?: string } | null;
+    return {
+      data: (e ? null : data) as T,
+      error: e
+        ? { code: e.code ?? '', message: e.message ?? '', details: e.details ?? null, hint: e.hint ?? null }
+        : null,
+    };
+  };
+  return {
+    userId: userId ?? '',
+    rpc: (fn, args) => wrap(sb.rpc(fn, args)),
+    select: (table, where = {}) => wrap(sb.from(table).select('*').match(where)),
+    insert: (table, row) => wrap(sb.from(table).insert(row).select()),
+    update: (table, set, where) => wrap(sb.from(table).update(set).match(where).select()),
+    remove: (table, where) => wrap(sb.from(table).delete().match(where).select()),
+  };
+}
+
+type ClientFactory = (sql: postgres.Sql, userId: string | null) => Promise<TradingClient> | TradingClient;
+let clientFactory: ClientFactory = tradingClient;
+let transport: 'rest' | 'sql' = 'sql';
+
+/**
+ * Routes this test file's trading clients through REST (`/rest/v1` with supabase-js) when the stack mounts
+ * it, else through the SQL path PostgREST would take. Returns a function that stops the stack.
+ */
+export async function connectTradingApi(db: TestDatabase): Promise<() => Promise<void>> {
+  const stack = await startTestStack({ db });
+  const probe = await fetch(`${stack.apiUrl}/rest/v1/`, { headers: { apikey: LOCAL_ANON_KEY } }).catch(
+    () => null,
+  );
+  if (probe && probe.status !== 404) {
+    transport = 'rest';
+    clientFactory = (_sql, userId) => restTradingClient(stack.apiUrl, userId);
+  }
+  return () => stack.stop();
+}
+
+/** Which path this file's clients take ('rest' once the stack mounts REST). */
+export const tradingTransport = () => transport;
+
+/** A client for `userId` (null: anon) on the current transport. */
+export const clientFor = (sql: postgres.Sql, userId: string | null) => clientFactory(sql, userId);
+
 /** Creates a user the way Auth does (a row in auth.users; the profile follows by trigger). */
 export async function createUser(sql: postgres.Sql, email?: string): Promise<string> {
   const [u] = await sql<{ id: string }[]>`
@@ -135,7 +202,7 @@ export async function traderWithPortfolio(
   cash = '100000',
 ): Promise<{ client: TradingClient; portfolioId: string; userId: string }> {
   const userId = await createUser(sql);
-  const client = tradingClient(sql, userId);
+  const client = await clientFactory(sql, userId);
   const { data, error } = await client.rpc<{ id: string }>('create_portfolio', {
     name: 'Main',
     starting_cash: cash,

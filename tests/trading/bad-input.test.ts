@@ -1,19 +1,30 @@
 // Bad orders are refused with a clear message and a stable code in `details`, and nothing is written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createInstrument, moveQuote, traderWithPortfolio } from '../helpers/trading.ts';
+import {
+  clientFor,
+  connectTradingApi,
+  createInstrument,
+  moveQuote,
+  traderWithPortfolio,
+} from '../helpers/trading.ts';
 
 let db: TestDatabase;
+let stopApi: () => Promise<void>;
 let symbol: string;
 let wholeSymbol: string;
 beforeAll(async () => {
   db = await createTestDatabase();
+  stopApi = await connectTradingApi(db);
   symbol = await createInstrument(db.sql, { fractionable: true });
   wholeSymbol = await createInstrument(db.sql, { fractionable: false });
   await moveQuote(db.sql, symbol, { bid: '99.99', ask: '100.01' });
   await moveQuote(db.sql, wholeSymbol, { bid: '99.99', ask: '100.01' });
 });
-afterAll(() => db.drop());
+afterAll(async () => {
+  await stopApi();
+  await db.drop();
+});
 
 async function writes(): Promise<number> {
   const [r] = await db.sql`
@@ -141,8 +152,7 @@ describe('place_order refuses bad input and writes nothing', () => {
 
   it('rejects calls without a signed-in user', async () => {
     const { portfolioId } = await traderWithPortfolio(db.sql);
-    const { tradingClient } = await import('../helpers/trading.ts');
-    const anon = tradingClient(db.sql, null);
+    const anon = await clientFor(db.sql, null);
     const { error } = await anon.rpc('place_order', {
       portfolio_id: portfolioId,
       symbol,

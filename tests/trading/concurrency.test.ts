@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
+  connectTradingApi,
   createInstrument,
   dec,
   getOrder,
@@ -12,10 +13,15 @@ import {
 } from '../helpers/trading.ts';
 
 let db: TestDatabase;
+let stopApi: () => Promise<void>;
 beforeAll(async () => {
   db = await createTestDatabase();
+  stopApi = await connectTradingApi(db);
 });
-afterAll(() => db.drop());
+afterAll(async () => {
+  await stopApi();
+  await db.drop();
+});
 
 async function setup(cash = '100000') {
   const symbol = await createInstrument(db.sql, { fractionable: true });

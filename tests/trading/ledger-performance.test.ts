@@ -1,13 +1,25 @@
 // Positions, cash and P&L against a ledger computed by hand, and TWR / MWR / max drawdown on a known example.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createInstrument, dec, moveQuote, type Row, traderWithPortfolio } from '../helpers/trading.ts';
+import {
+  connectTradingApi,
+  createInstrument,
+  dec,
+  moveQuote,
+  type Row,
+  traderWithPortfolio,
+} from '../helpers/trading.ts';
 
 let db: TestDatabase;
+let stopApi: () => Promise<void>;
 beforeAll(async () => {
   db = await createTestDatabase();
+  stopApi = await connectTradingApi(db);
 });
-afterAll(() => db.drop());
+afterAll(async () => {
+  await stopApi();
+  await db.drop();
+});
 
 describe('positions and P&L', () => {
   it('match a hand-computed ledger of buys and sells', async () => {
