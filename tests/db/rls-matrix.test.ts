@@ -5,7 +5,15 @@
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createInstrument, moveQuote, type Row, traderWithPortfolio } from '../helpers/trading.ts';
+import {
+  clientFor,
+  connectTradingApi,
+  createInstrument,
+  moveQuote,
+  type Row,
+  type TradingClient,
+  traderWithPortfolio,
+} from '../helpers/trading.ts';
 
 /** Exposed relations that hold shared reference data rather than any user's rows. */
 const SHARED_REFERENCE_DATA = new Set(['instruments', 'quotes']);
@@ -36,6 +44,7 @@ interface Exposed {
 }
 
 let db: TestDatabase;
+let stopApi: () => Promise<void>;
 let exposed: Exposed[];
 let userA: string;
 let userB: string;
@@ -95,6 +104,7 @@ const countOwned = async (rel: Exposed, pred: string) =>
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  stopApi = await connectTradingApi(db);
   // User A uses every feature once so each relation holds some of A's rows.
   const a = await traderWithPortfolio(db.sql);
   const b = await traderWithPortfolio(db.sql);
@@ -119,7 +129,10 @@ beforeAll(async () => {
   await db.sql`select private.take_equity_snapshots(now(), array[${a.portfolioId}]::uuid[])`;
   exposed = await listExposed(db.sql);
 });
-afterAll(() => db.drop());
+afterAll(async () => {
+  await stopApi();
+  await db.drop();
+});
 
 describe('catalog checks', () => {
   it('finds the trading relations among the exposed ones', () => {
@@ -257,6 +270,60 @@ describe('isolation matrix: user B against user A', () => {
         `select * from public.${quote(name)} where ${ownerPredicate(rel)}`,
       );
       expect('rows' in r && r.rows.length > 0, name).toBe(true);
+    }
+  });
+});
+
+/** The API filter selecting user A's rows (`column=eq.value`), or null for shared reference data. */
+function ownerFilter(rel: Exposed): Record<string, string> | null {
+  if (rel.name === 'profiles') return { id: userA };
+  if (rel.columns.includes('user_id')) return { user_id: userA };
+  if (rel.columns.includes('portfolio_id')) return { portfolio_id: portfoliosA[0] as string };
+  return null;
+}
+
+const refusedOrEmpty = (r: { data: unknown; error: { code: string } | null }) =>
+  r.error ? r.error.code : Array.isArray(r.data) && r.data.length === 0 ? 'empty' : 'LEAKED';
+
+describe('isolation matrix through the API client (REST with supabase-js once mounted)', () => {
+  let b: TradingClient;
+  let anon: TradingClient;
+  beforeAll(async () => {
+    b = await clientFor(db.sql, userB);
+    anon = await clientFor(db.sql, null);
+  });
+
+  it("B gets none of A's rows from any exposed relation, anon neither", async () => {
+    for (const rel of exposed) {
+      const where = ownerFilter(rel);
+      if (!where) continue;
+      expect(['empty', '42501'], `B select ${rel.name}`).toContain(
+        refusedOrEmpty(await b.select(rel.name, where)),
+      );
+      expect(['empty', '42501'], `anon select ${rel.name}`).toContain(
+        refusedOrEmpty(await anon.select(rel.name, where)),
+      );
+    }
+  });
+
+  it("B's insert, update and delete of A's rows are refused or touch nothing", async () => {
+    for (const rel of exposed) {
+      const where = ownerFilter(rel);
+      if (!where) continue;
+      const [sample] = await db.sql.unsafe(
+        `select to_jsonb(t) as j from public.${quote(rel.name)} t where ${ownerPredicate(rel)} limit 1`,
+      );
+      if (!sample) continue;
+      const row = sample.j as Row;
+      const before = await countOwned(rel, ownerPredicate(rel) as string);
+      const ins = await b.insert(rel.name, row);
+      expect(ins.error, `B insert ${rel.name}`).not.toBeNull();
+      const col = rel.columns.find((c) => c !== 'id' && c in row) as string;
+      const upd = await b.update(rel.name, { [col]: row[col] as never }, where);
+      expect(['empty', '42501', '55000', '428C9'], `B update ${rel.name}`).toContain(refusedOrEmpty(upd));
+      const del = await b.remove(rel.name, where);
+      expect(['empty', '42501', '55000'], `B delete ${rel.name}`).toContain(refusedOrEmpty(del));
+      expect(await countOwned(rel, ownerPredicate(rel) as string), rel.name).toBe(before);
     }
   });
 });
