@@ -161,9 +161,10 @@ begin
     return 0;
   end if;
 
-  -- The reservation guards placement; the fill itself must also never take cash below zero (a stop can
-  -- trigger above its reservation price) nor sell shares that are gone.
-  if o.side = 'buy'
+  -- A fill within the order's own reservation is covered by construction (cash never drops below what open
+  -- orders reserve). Beyond it (a stop triggering above its reservation price) the ledger decides: cash
+  -- must never go below zero, nor may a sell deliver shares that are gone.
+  if o.side = 'buy' and v_qty * v_price > o.reserved_cash
      and v_qty * v_price > private.cash_balance(o.portfolio_id)
        - coalesce((select sum(reserved_cash) from public.orders
                    where portfolio_id = o.portfolio_id and id <> o.id

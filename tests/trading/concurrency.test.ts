@@ -175,6 +175,28 @@ describe('buying power', () => {
   });
 });
 
+describe('cash at fill time', () => {
+  it('cancels a stop that triggers into a price the cash cannot pay, leaving cash untouched', async () => {
+    // Reserved at the stop (105 x 10 = all the cash); the market then gaps through it to 120.
+    const { client, portfolioId, symbol } = await setup('1050');
+    const placed = await client.rpc<Row>('place_order', {
+      portfolio_id: portfolioId,
+      symbol,
+      side: 'buy',
+      type: 'stop',
+      stop_price: '105',
+      qty: '10',
+    });
+    expect(placed.error).toBeNull();
+    await moveQuote(db.sql, symbol, { bid: '119.98', ask: '120.00', last: '119.99' });
+    const order = await getOrder(client, placed.data?.id as string);
+    expect([order.status, order.status_reason]).toEqual(['canceled', 'insufficient_buying_power']);
+    const [row] =
+      await db.sql`select sum(amount) as cash from public.cash_ledger where portfolio_id = ${portfolioId}`;
+    expect(dec(row?.cash)).toBe('1050');
+  });
+});
+
 describe('cancel racing fill', () => {
   it('either the cancel or the fill wins, never both, and the loser says why', async () => {
     for (let i = 0; i < 5; i++) {
