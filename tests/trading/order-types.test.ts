@@ -309,6 +309,25 @@ describe('time in force', () => {
     expect(dec(data?.[0]?.buying_power)).toBe('99950');
   });
 
+  it('the expiry sweep expires day orders after the close even when no quote arrives', async () => {
+    const { client, portfolioId, symbol } = await setup();
+    const day = await place(client, {
+      portfolio_id: portfolioId,
+      symbol,
+      side: 'buy',
+      type: 'limit',
+      limit_price: '50',
+      qty: '1',
+    });
+    const [{ n: early } = { n: -1 }] = await db.sql<
+      { n: number }[]
+    >`select private.expire_orders(now()) as n`;
+    expect(early).toBe(0);
+    await db.sql`select private.expire_orders(${day.expires_at as string}::timestamptz)`;
+    const after = await getOrder(client, day.id as string);
+    expect([after.status, after.status_reason]).toEqual(['expired', 'time_in_force']);
+  });
+
   it('opg waits for the opening quote and fills there', async () => {
     const { client, portfolioId, symbol } = await setup();
     const o = await place(client, {
