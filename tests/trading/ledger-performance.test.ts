@@ -142,6 +142,20 @@ describe('performance', () => {
     expect(Number((Array.isArray(perf) ? perf[0] : perf)?.twr)).toBe(0);
   });
 
+  it('housekeeping snapshots each portfolio once per interval', async () => {
+    const { client, portfolioId } = await traderWithPortfolio(db.sql, '5000');
+    const run = (at: string) =>
+      db.sql`select * from private.trading_housekeeping(${at}::timestamptz, interval '1 hour')`;
+    await run('2030-01-01T10:00:00Z');
+    await run('2030-01-01T10:30:00Z');
+    await run('2030-01-01T11:00:00Z');
+    const { data } = await client.select('equity_snapshots', { portfolio_id: portfolioId });
+    expect(data?.map((s) => new Date(s.taken_at as string).toISOString())).toEqual([
+      '2030-01-01T10:00:00.000Z',
+      '2030-01-01T11:00:00.000Z',
+    ]);
+  });
+
   it("refuses another user's portfolio", async () => {
     const a = await traderWithPortfolio(db.sql);
     const b = await traderWithPortfolio(db.sql);
