@@ -924,6 +924,57 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      close_position: {
+        Args: { portfolio_id: string; symbol: string };
+        Returns: {
+          canceled_at: string | null;
+          client_order_id: string;
+          created_at: string;
+          eligible_from: string | null;
+          expired_at: string | null;
+          expires_at: string | null;
+          filled_at: string | null;
+          filled_avg_price: number | null;
+          filled_notional: number;
+          filled_qty: number;
+          hwm: number | null;
+          id: string;
+          last_matched_quote_ts: string | null;
+          leg: string | null;
+          limit_price: number | null;
+          notional: number | null;
+          oco_group: string | null;
+          order_class: string;
+          parent_order_id: string | null;
+          portfolio_id: string;
+          qty: number | null;
+          replaced_by: string | null;
+          replaces: string | null;
+          reservation_price: number | null;
+          reserved_cash: number;
+          side: string;
+          status: string;
+          status_reason: string | null;
+          stop_loss_limit_price: number | null;
+          stop_loss_stop_price: number | null;
+          stop_price: number | null;
+          symbol: string;
+          take_profit_limit_price: number | null;
+          time_in_force: string;
+          trail_percent: number | null;
+          trail_price: number | null;
+          triggered_at: string | null;
+          type: string;
+          updated_at: string;
+          user_id: string;
+        };
+        SetofOptions: {
+          from: '*';
+          to: 'orders';
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       create_portfolio: {
         Args: { name: string; starting_cash?: number };
         Returns: {

@@ -489,6 +489,29 @@ describe('cancel and replace', () => {
     expect(dec((await getOrder(client, repl?.id as string)).filled_qty)).toBe('4');
   });
 
+  it('close_position cancels the open sells on the symbol and sells everything at the bid', async () => {
+    const { client, portfolioId, symbol } = await setup();
+    await place(client, { portfolio_id: portfolioId, symbol, side: 'buy', qty: '6' });
+    const tp = await place(client, {
+      portfolio_id: portfolioId,
+      symbol,
+      side: 'sell',
+      type: 'limit',
+      limit_price: '120',
+      qty: '6',
+    });
+    const { data, error } = await client.rpc<Row>('close_position', { portfolio_id: portfolioId, symbol });
+    expect(error).toBeNull();
+    expect([data?.status, dec(data?.filled_qty), dec(data?.filled_avg_price)]).toEqual([
+      'filled',
+      '6',
+      '99.99',
+    ]);
+    expect((await getOrder(client, tp.id as string)).status_reason).toBe('position_closed');
+    const again = await client.rpc('close_position', { portfolio_id: portfolioId, symbol });
+    expect(again.error?.details).toBe('no_position');
+  });
+
   it('refuses to cancel a filled order', async () => {
     const { client, portfolioId, symbol } = await setup();
     const o = await place(client, { portfolio_id: portfolioId, symbol, side: 'buy', qty: '1' });
