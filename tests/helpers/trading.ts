@@ -273,5 +273,13 @@ export async function getOrder(client: TradingClient, id: string): Promise<Row> 
   return (data as Row[])[0] as Row;
 }
 
-/** Numeric equality on decimal values regardless of trailing zeros. */
-export const dec = (v: unknown): string => (v === null || v === undefined ? String(v) : String(Number(v)));
+/**
+ * A decimal in canonical form (no trailing zeros) for comparing exact values: numeric arrives as a string
+ * over SQL and as a JSON number over REST; strings are normalised as text, never through a float.
+ */
+export function dec(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'number') return String(v);
+  const s = String(v);
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
