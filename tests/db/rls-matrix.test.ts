@@ -15,7 +15,7 @@ import {
   traderWithPortfolio,
 } from '../helpers/trading.ts';
 
-/** Exposed relations that hold shared reference data rather than any user's rows. */
+/** Exposed relations of this domain that hold shared reference data rather than any user's rows. */
 const SHARED_REFERENCE_DATA = new Set(['instruments', 'quotes']);
 /** Relations the trading domain owns: the matrix must find user A's rows in each (no vacuous passes). */
 const TRADING_RELATIONS = [
@@ -163,12 +163,24 @@ describe('catalog checks', () => {
     expect(bypassing, 'views that would bypass RLS').toEqual([]);
   });
 
-  it('every exposed relation is either owned per user or declared shared reference data', () => {
-    const unowned = exposed.filter((e) => ownerPredicate(e) === null && !SHARED_REFERENCE_DATA.has(e.name));
-    expect(
-      unowned.map((e) => e.name),
-      'relations with no owner column',
-    ).toEqual([]);
+  it('every exposed relation holding user data is one the matrix knows how to attribute to its owner', async () => {
+    // Shared market data (instruments, quotes, trades...) has no owner. A relation that references users
+    // (a foreign key to auth.users, or a user/owner/customer/account id column) but has none of the owner
+    // columns the matrix understands would silently escape it: that fails here.
+    const suspicious = await db.sql<{ name: string }[]>`
+      select distinct c.relname as name from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public'
+        and (exists (select 1 from pg_constraint k where k.conrelid = c.oid and k.contype = 'f'
+                     and k.confrelid = 'auth.users'::regclass)
+          or exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                     and a.attname ~ '(^|_)(user|owner|customer|account|profile)(_id|_uuid)?$'))`;
+    const unattributed = exposed
+      .filter((e) => ownerPredicate(e) === null && suspicious.some((r) => r.name === e.name))
+      .map((e) => e.name);
+    expect(unattributed, 'user-data relations the matrix cannot attribute').toEqual([]);
+    for (const name of SHARED_REFERENCE_DATA)
+      expect(exposed.find((e) => e.name === name)?.rls, name).toBe(true);
   });
 
   it("user A's rows exist in every trading relation (the matrix is not vacuous)", async () => {
