@@ -207,6 +207,24 @@ describe('trailing stops', () => {
     expect(dec(after.filled_avg_price)).toBe('107.9');
   });
 
+  it('a buy trailing stop follows the low-water mark down and buys when the price rebounds by the trail', async () => {
+    const { client, portfolioId, symbol } = await setup();
+    const o = await place(client, {
+      portfolio_id: portfolioId,
+      symbol,
+      side: 'buy',
+      type: 'trailing_stop',
+      trail_price: '2',
+      qty: '1',
+    });
+    expect(dec(o.stop_price)).toBe('102');
+    await moveQuote(db.sql, symbol, { bid: '94.99', ask: '95.01', last: '95.00' });
+    expect(dec((await getOrder(client, o.id as string)).stop_price)).toBe('97');
+    await moveQuote(db.sql, symbol, { bid: '97.49', ask: '97.51', last: '97.50' });
+    const after = await getOrder(client, o.id as string);
+    expect([after.status, dec(after.filled_avg_price)]).toEqual(['filled', '97.51']);
+  });
+
   it('trail by percent as well', async () => {
     const { client, portfolioId, symbol } = await setup();
     await place(client, { portfolio_id: portfolioId, symbol, side: 'buy', qty: '1' });
