@@ -1,9 +1,11 @@
 // The single HTTP entry point, as Kong is on a Supabase project: checks the `apikey` of API routes, answers
 // CORS preflights, and hands each request to the service mounted at its path prefix.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void | Promise<void>;
+/** Takes over a connection asking for `Upgrade: websocket` (Realtime). */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Socket, head: Buffer, url: URL) => void;
 
 export interface Route {
   /** Path prefix such as `/rest/v1`. */
@@ -11,6 +13,7 @@ export interface Route {
   handler: Handler;
   /** Whether the route needs the project's anon or service_role key, as Kong's key-auth plugin enforces. */
   requiresApiKey: boolean;
+  upgrade?: UpgradeHandler;
 }
 
 export interface GatewayOptions {
@@ -54,7 +57,7 @@ function apiKeyOf(req: http.IncomingMessage, url: URL): string | undefined {
 export function createGateway(opts: GatewayOptions): http.Server {
   const routes = [...opts.routes].sort((a, b) => b.prefix.length - a.prefix.length);
   const keys = new Set(opts.apiKeys);
-  return http.createServer(async (req, res) => {
+  const server = http.createServer(async (req, res) => {
     for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'OPTIONS') {
@@ -95,6 +98,27 @@ export function createGateway(opts: GatewayOptions): http.Server {
       else res.destroy();
     }
   });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routes.find(
+      (r) => r.upgrade && (url.pathname === r.prefix || url.pathname.startsWith(`${r.prefix}/`)),
+    );
+    const refuse = (status: number, message: string) => {
+      const body = JSON.stringify({ message });
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    };
+    if (!route?.upgrade) return refuse(404, 'no Route matched with those values');
+    if (route.requiresApiKey) {
+      const key = apiKeyOf(req, url);
+      if (!key) return refuse(401, 'No API key found in request');
+      if (!keys.has(key)) return refuse(401, 'Invalid API key');
+    }
+    route.upgrade(req, socket, head, url);
+  });
+  return server;
 }
 
 export async function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<Gateway> {

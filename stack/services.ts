@@ -1,6 +1,13 @@
 // The Supabase HTTP surface on one port, over an already migrated database. Each service (REST, Auth,
 // Realtime, Functions) mounts itself here as it is built.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dbUrl, LOCAL_DB_PASSWORD } from './config.ts';
+import { createFunctions } from './functions/service.ts';
 import { createGateway, type Gateway, listen, type Route } from './gateway.ts';
+import { startRealtime } from './realtime/service.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ServicesOptions {
   /** Port of the Postgres cluster and the database the services serve. */
@@ -11,6 +18,10 @@ export interface ServicesOptions {
   jwtSecret: string;
   anonKey: string;
   serviceRoleKey: string;
+  /** Folder with config.toml and functions/ (default: the repo's supabase/). */
+  supabaseDir?: string;
+  /** After a restart, how long Realtime waits for clients to rejoin before replaying its slot. */
+  realtimeResumeGraceMs?: number;
 }
 
 export interface Services {
@@ -21,13 +32,45 @@ export interface Services {
 
 export async function startServices(opts: ServicesOptions): Promise<Services> {
   const routes: Route[] = [];
+  const realtime = await startRealtime({
+    adminUrl: dbUrl({
+      port: opts.dbPort,
+      database: opts.database,
+      user: 'supabase_admin',
+      password: LOCAL_DB_PASSWORD,
+    }),
+    database: opts.database,
+    jwtSecret: opts.jwtSecret,
+    resumeGraceMs: opts.realtimeResumeGraceMs,
+  });
+  routes.push({
+    prefix: '/realtime/v1',
+    handler: realtime.handleHttp,
+    upgrade: realtime.handleUpgrade,
+    requiresApiKey: true,
+  });
+  let apiUrl = '';
+  const functions = createFunctions({
+    supabaseDir: opts.supabaseDir ?? path.join(repoRoot, 'supabase'),
+    apiUrl: () => apiUrl,
+    dbUrl: dbUrl({ port: opts.dbPort, database: opts.database, password: LOCAL_DB_PASSWORD }),
+    jwtSecret: opts.jwtSecret,
+    anonKey: opts.anonKey,
+    serviceRoleKey: opts.serviceRoleKey,
+    denoDir: path.join(repoRoot, '.nexural', 'deno'),
+  });
+  routes.push({ prefix: '/functions/v1', handler: functions.handle, requiresApiKey: false });
   const gateway = await listen(
     createGateway({ routes, apiKeys: [opts.anonKey, opts.serviceRoleKey] }),
     opts.apiPort,
   );
+  apiUrl = gateway.url;
   return {
     apiUrl: gateway.url,
     gateway,
-    stop: () => gateway.close(),
+    async stop() {
+      await gateway.close();
+      await Promise.all([realtime.stop(), functions.stop()]);
+    },
   };
 }

@@ -41,7 +41,31 @@ export async function bootstrapDatabase(adminUrl: string): Promise<void> {
         await tx`insert into auth.schema_migrations (version) values (${version})`;
       });
     }
+    await applyRealtimeMigrations(sql);
   } finally {
     await sql.end();
+  }
+}
+
+/** Realtime's own objects in the `realtime` schema, each file once, recorded as Realtime records them. */
+async function applyRealtimeMigrations(sql: postgres.Sql): Promise<void> {
+  await sql.unsafe(
+    'create table if not exists realtime.schema_migrations (version bigint primary key, inserted_at timestamp(0))',
+  );
+  const dir = path.join(here, 'bootstrap', 'realtime');
+  const applied = new Set(
+    (await sql<{ version: string }[]>`select version::text from realtime.schema_migrations`).map(
+      (r) => r.version,
+    ),
+  );
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
+    const version = file.split('_')[0] ?? file;
+    if (applied.has(version)) continue;
+    await sql.begin(async (tx) => {
+      await tx.unsafe(readFileSync(path.join(dir, file), 'utf8')).simple();
+      await tx`insert into realtime.schema_migrations (version, inserted_at) values (${version}, now())`;
+    });
   }
 }

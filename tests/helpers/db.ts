@@ -52,9 +52,26 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
     sql,
     async drop() {
       await sql.end();
-      await withClusterAdmin((admin) => admin.unsafe(`drop database if exists ${quote(name)} with (force)`));
+      await withClusterAdmin(async (admin) => {
+        await dropReplicationSlots(admin, name);
+        await admin.unsafe(`drop database if exists ${quote(name)} with (force)`);
+      });
     },
   };
+}
+
+/** A database with a replication slot (Realtime's) cannot be dropped: end its readers, then drop its slots. */
+async function dropReplicationSlots(admin: postgres.Sql, database: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const slots = await admin<{ slot_name: string; active_pid: number | null }[]>`
+      select slot_name, active_pid from pg_replication_slots where database = ${database}`;
+    if (slots.length === 0) return;
+    for (const s of slots) {
+      if (s.active_pid) await admin`select pg_terminate_backend(${s.active_pid})`;
+      else await admin`select pg_drop_replication_slot(${s.slot_name})`.catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**

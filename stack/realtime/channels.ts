@@ -1,0 +1,371 @@
+// Sockets and channels of the Phoenix protocol as Supabase Realtime runs them: joins with their config,
+// heartbeats, broadcast (ack/self), presence (state and diffs), access_token refresh and expiry, leave.
+// postgres_changes subscriptions are registered here; the change feed delivers to them.
+import { randomUUID } from 'node:crypto';
+import type WebSocket from 'ws';
+import { type Claims, JwtError, verifyJwt } from '../jwt.ts';
+import { type Filter, FilterError, parseFilter } from './filters.ts';
+import { decodeFrame, encodeFrame, FrameError, type Message, type Vsn } from './serializer.ts';
+
+export interface PgSubscription {
+  id: number;
+  event: '*' | 'INSERT' | 'UPDATE' | 'DELETE';
+  schema: string;
+  table: string | undefined;
+  filterText: string | undefined;
+  filter: Filter | undefined;
+}
+
+export interface Channel {
+  socket: Connection;
+  topic: string;
+  /** The topic without `realtime:`: what broadcast and presence fan out on, and REST broadcast addresses. */
+  subTopic: string;
+  joinRef: string | null;
+  isPrivate: boolean;
+  broadcastSelf: boolean;
+  broadcastAck: boolean;
+  presenceKey: string;
+  presenceEnabled: boolean;
+  presence: { ref: string; meta: Record<string, unknown> } | null;
+  role: string;
+  claims: Claims;
+  /** `role` + claims as JSON: subscribers sharing it share one RLS evaluation per change. */
+  claimsKey: string;
+  pg: PgSubscription[];
+  expiryTimer: NodeJS.Timeout | undefined;
+}
+
+export interface Connection {
+  ws: WebSocket;
+  /** The `apikey` the socket connected with: the token of joins that carry no access_token. */
+  apiKey: string;
+  vsn: Vsn;
+  channels: Map<string, Channel>;
+  send(msg: Message): void;
+}
+
+export interface ChannelHubOptions {
+  jwtSecret: string;
+  /** Whether a (schema, table) is published to Realtime (`supabase_realtime`). */
+  isPublished(schema: string, table: string | undefined): Promise<boolean>;
+}
+
+type PgEvent = PgSubscription['event'];
+const PG_EVENTS = new Set(['*', 'INSERT', 'UPDATE', 'DELETE']);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class ChannelHub {
+  /** subTopic (prefixed by `private:` for private channels) → joined channels. */
+  private topics = new Map<string, Set<Channel>>();
+  readonly pgChannels = new Set<Channel>();
+  private nextPgId = 1;
+
+  constructor(private readonly opts: ChannelHubOptions) {}
+
+  attach(ws: WebSocket, vsn: Vsn, apiKey: string): Connection {
+    const conn: Connection = {
+      ws,
+      apiKey,
+      vsn,
+      channels: new Map(),
+      send: (msg) => {
+        if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg, vsn));
+      },
+    };
+    ws.on('message', (data, isBinary) => {
+      let msg: Message;
+      try {
+        msg = decodeFrame(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), isBinary, vsn);
+      } catch (err) {
+        // Phoenix would drop the socket; answering keeps one bad frame from costing the other channels.
+        const reason = err instanceof FrameError ? `malformed message: ${err.message}` : 'malformed message';
+        conn.send({
+          join_ref: null,
+          ref: null,
+          topic: 'phoenix',
+          event: 'phx_reply',
+          payload: { status: 'error', response: { reason } },
+        });
+        return;
+      }
+      this.handle(conn, msg).catch((err) => {
+        console.error('[realtime] message handling failed:', err);
+        this.reply(conn, msg, 'error', { reason: 'internal error' });
+      });
+    });
+    ws.on('close', () => {
+      for (const ch of conn.channels.values()) this.leave(ch);
+      conn.channels.clear();
+    });
+    ws.on('error', () => {});
+    return conn;
+  }
+
+  private reply(conn: Connection, msg: Message, status: 'ok' | 'error', response: Record<string, unknown>) {
+    conn.send({
+      join_ref: msg.join_ref,
+      ref: msg.ref,
+      topic: msg.topic,
+      event: 'phx_reply',
+      payload: { status, response },
+    });
+  }
+
+  private async handle(conn: Connection, msg: Message): Promise<void> {
+    if (msg.topic === 'phoenix') {
+      if (msg.event === 'heartbeat') this.reply(conn, msg, 'ok', {});
+      else this.reply(conn, msg, 'error', { reason: 'unmatched topic' });
+      return;
+    }
+    if (msg.event === 'phx_join') return this.join(conn, msg);
+    const ch = conn.channels.get(msg.topic);
+    if (!ch) {
+      this.reply(conn, msg, 'error', { reason: 'unmatched topic' });
+      return;
+    }
+    switch (msg.event) {
+      case 'phx_leave':
+        this.leave(ch);
+        conn.channels.delete(ch.topic);
+        this.reply(conn, msg, 'ok', {});
+        return;
+      case 'broadcast':
+        return this.clientBroadcast(ch, msg);
+      case 'presence':
+        return this.presence(ch, msg);
+      case 'access_token':
+        return this.accessToken(ch, msg);
+      default:
+        this.reply(conn, msg, 'error', { reason: `unknown event ${msg.event}` });
+    }
+  }
+
+  private async authenticate(token: unknown): Promise<Claims> {
+    if (typeof token !== 'string' || token === '')
+      throw new JwtError('malformed', 'JWT could not be decoded');
+    return verifyJwt(token, this.opts.jwtSecret);
+  }
+
+  private async join(conn: Connection, msg: Message): Promise<void> {
+    if (!msg.topic.startsWith('realtime:')) {
+      this.reply(conn, msg, 'error', { reason: 'unmatched topic' });
+      return;
+    }
+    const p = msg.payload;
+    const config = isRecord(p.config) ? p.config : {};
+    const token = p.access_token ?? conn.apiKey;
+    let claims: Claims;
+    try {
+      claims = await this.authenticate(token);
+    } catch (err) {
+      this.reply(conn, msg, 'error', { reason: `InvalidJWTToken: ${tokenMessage(err, token)}` });
+      return;
+    }
+    const broadcast = isRecord(config.broadcast) ? config.broadcast : {};
+    const presence = isRecord(config.presence) ? config.presence : {};
+    const isPrivate = config.private === true;
+    if (isPrivate) {
+      this.reply(conn, msg, 'error', {
+        reason:
+          'Private channels (Realtime Authorization on realtime.messages) are not supported by this stack',
+      });
+      return;
+    }
+    const requested = Array.isArray(config.postgres_changes) ? config.postgres_changes : [];
+    const pg: PgSubscription[] = [];
+    const pgErrors: string[] = [];
+    const replyEntries: Record<string, unknown>[] = [];
+    for (const r of requested) {
+      const sub = isRecord(r) ? r : {};
+      const event = String(sub.event ?? '*').toUpperCase() as PgEvent;
+      const schema = typeof sub.schema === 'string' ? sub.schema : 'public';
+      const table = typeof sub.table === 'string' && sub.table !== '*' ? sub.table : undefined;
+      const filterText = typeof sub.filter === 'string' && sub.filter !== '' ? sub.filter : undefined;
+      const id = this.nextPgId++;
+      replyEntries.push({
+        id,
+        event: sub.event ?? '*',
+        schema: sub.schema,
+        table: sub.table,
+        filter: sub.filter,
+      });
+      let filter: Filter | undefined;
+      try {
+        if (!PG_EVENTS.has(event))
+          throw new FilterError(`Error parsing \`event\` params: ${String(sub.event)}`);
+        filter = filterText ? parseFilter(filterText) : undefined;
+        if (!(await this.opts.isPublished(schema, table)))
+          throw new FilterError(
+            `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: ${event}, schema: ${schema}, table: ${table ?? '*'}, filters: [${filterText ?? ''}]]`,
+          );
+        pg.push({ id, event, schema, table, filterText, filter });
+      } catch (err) {
+        pgErrors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    const old = conn.channels.get(msg.topic);
+    if (old) this.leave(old);
+    const role = typeof claims.role === 'string' ? claims.role : 'anon';
+    const ch: Channel = {
+      socket: conn,
+      topic: msg.topic,
+      subTopic: msg.topic.slice('realtime:'.length),
+      joinRef: msg.join_ref ?? msg.ref,
+      isPrivate,
+      broadcastSelf: broadcast.self === true,
+      broadcastAck: broadcast.ack === true,
+      presenceKey: typeof presence.key === 'string' && presence.key !== '' ? presence.key : randomUUID(),
+      presenceEnabled: presence.enabled === true,
+      presence: null,
+      role,
+      claims,
+      claimsKey: `${role} ${JSON.stringify(claims)}`,
+      pg,
+      expiryTimer: undefined,
+    };
+    conn.channels.set(ch.topic, ch);
+    const key = this.fanoutKey(ch);
+    const set = this.topics.get(key) ?? new Set<Channel>();
+    this.topics.set(key, set);
+    set.add(ch);
+    if (pg.length > 0) this.pgChannels.add(ch);
+    this.armExpiry(ch);
+    // realtime-js matches these entries to its bindings by position and values.
+    this.reply(conn, msg, 'ok', { postgres_changes: replyEntries });
+    if (ch.presenceEnabled) this.push(ch, 'presence_state', this.presenceState(key));
+    if (requested.length > 0) {
+      const ok = pgErrors.length === 0;
+      this.push(ch, 'system', {
+        message: ok ? 'Subscribed to PostgreSQL' : pgErrors.join('; '),
+        status: ok ? 'ok' : 'error',
+        extension: 'postgres_changes',
+        channel: ch.subTopic,
+      });
+    }
+  }
+
+  private fanoutKey(ch: Pick<Channel, 'isPrivate' | 'subTopic'>) {
+    return `${ch.isPrivate ? 'private' : 'public'}:${ch.subTopic}`;
+  }
+
+  push(ch: Channel, event: string, payload: Record<string, unknown>) {
+    ch.socket.send({ join_ref: ch.joinRef, ref: null, topic: ch.topic, event, payload });
+  }
+
+  private leave(ch: Channel) {
+    clearTimeout(ch.expiryTimer);
+    this.pgChannels.delete(ch);
+    const key = this.fanoutKey(ch);
+    const set = this.topics.get(key);
+    set?.delete(ch);
+    if (set && set.size === 0) this.topics.delete(key);
+    if (ch.presence) {
+      const left = { [ch.presenceKey]: { metas: [{ phx_ref: ch.presence.ref, ...ch.presence.meta }] } };
+      ch.presence = null;
+      this.fanout(key, 'presence_diff', { joins: {}, leaves: left });
+    }
+  }
+
+  /** Closes a channel from the server side, telling the client why (as Supabase does on token problems). */
+  private shutdown(ch: Channel, message: string) {
+    this.push(ch, 'system', { message, status: 'error', extension: 'system', channel: ch.subTopic });
+    this.push(ch, 'phx_close', {});
+    this.leave(ch);
+    ch.socket.channels.delete(ch.topic);
+  }
+
+  private armExpiry(ch: Channel) {
+    clearTimeout(ch.expiryTimer);
+    if (typeof ch.claims.exp !== 'number') return;
+    const ms = ch.claims.exp * 1000 - Date.now();
+    // Timers overflow past ~24.8 days; such a token is refreshed long before.
+    if (ms > 2 ** 31 - 1) return;
+    ch.expiryTimer = setTimeout(() => this.shutdown(ch, 'Token has expired 0 seconds ago'), Math.max(ms, 0));
+    ch.expiryTimer.unref();
+  }
+
+  private async accessToken(ch: Channel, msg: Message) {
+    try {
+      const claims = await this.authenticate(msg.payload.access_token);
+      ch.claims = claims;
+      ch.role = typeof claims.role === 'string' ? claims.role : 'anon';
+      ch.claimsKey = `${ch.role} ${JSON.stringify(claims)}`;
+      this.armExpiry(ch);
+    } catch (err) {
+      this.shutdown(ch, tokenMessage(err, msg.payload.access_token));
+    }
+  }
+
+  private fanout(key: string, event: string, payload: Record<string, unknown>, except?: Channel) {
+    for (const ch of this.topics.get(key) ?? []) if (ch !== except) this.push(ch, event, payload);
+  }
+
+  private clientBroadcast(ch: Channel, msg: Message) {
+    const p = msg.payload;
+    if (typeof p.event !== 'string') {
+      this.reply(ch.socket, msg, 'error', { reason: 'broadcast needs an event name' });
+      return;
+    }
+    const out = { type: 'broadcast', event: p.event, payload: p.payload ?? {} };
+    this.fanout(this.fanoutKey(ch), 'broadcast', out, ch.broadcastSelf ? undefined : ch);
+    if (ch.broadcastAck) this.reply(ch.socket, msg, 'ok', {});
+  }
+
+  /** A server-side broadcast (`POST /realtime/v1/api/broadcast`) to every channel on the topic. */
+  broadcastFromServer(subTopic: string, event: string, payload: unknown, isPrivate: boolean): void {
+    this.fanout(this.fanoutKey({ subTopic, isPrivate }), 'broadcast', {
+      type: 'broadcast',
+      event,
+      payload: payload ?? {},
+    });
+  }
+
+  private presenceState(key: string) {
+    const state: Record<string, { metas: Record<string, unknown>[] }> = {};
+    for (const ch of this.topics.get(key) ?? []) {
+      if (!ch.presence) continue;
+      state[ch.presenceKey] ??= { metas: [] };
+      state[ch.presenceKey]?.metas.push({ phx_ref: ch.presence.ref, ...ch.presence.meta });
+    }
+    return state;
+  }
+
+  private presence(ch: Channel, msg: Message) {
+    const p = msg.payload;
+    const key = this.fanoutKey(ch);
+    if (p.event === 'track') {
+      const meta = isRecord(p.payload) ? p.payload : {};
+      const prev = ch.presence;
+      ch.presence = { ref: randomUUID().replaceAll('-', '').slice(0, 20), meta };
+      const leaves = prev ? { [ch.presenceKey]: { metas: [{ phx_ref: prev.ref, ...prev.meta }] } } : {};
+      const joins = { [ch.presenceKey]: { metas: [{ phx_ref: ch.presence.ref, ...meta }] } };
+      this.reply(ch.socket, msg, 'ok', {});
+      this.fanout(key, 'presence_diff', { joins, leaves });
+    } else if (p.event === 'untrack') {
+      const prev = ch.presence;
+      ch.presence = null;
+      this.reply(ch.socket, msg, 'ok', {});
+      if (prev)
+        this.fanout(key, 'presence_diff', {
+          joins: {},
+          leaves: { [ch.presenceKey]: { metas: [{ phx_ref: prev.ref, ...prev.meta }] } },
+        });
+    } else {
+      this.reply(ch.socket, msg, 'error', { reason: 'presence event must be track or untrack' });
+    }
+  }
+}
+
+function tokenMessage(err: unknown, token?: unknown): string {
+  if (err instanceof JwtError && err.reason === 'expired' && typeof token === 'string') {
+    try {
+      const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp;
+      if (typeof exp === 'number')
+        return `Token has expired ${Math.max(0, Math.floor(Date.now() / 1000 - exp))} seconds ago`;
+    } catch {}
+  }
+  if (err instanceof JwtError) return err.reason === 'expired' ? 'Token has expired' : err.message;
+  return 'JWT could not be verified';
+}

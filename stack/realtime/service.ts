@@ -1,0 +1,165 @@
+// Realtime at /realtime/v1: the WebSocket endpoint realtime-js connects to, the REST broadcast endpoint, and
+// the change feed from the database's replication slot.
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+import postgres from 'postgres';
+import { WebSocketServer } from 'ws';
+import { sendJson } from '../gateway.ts';
+import { JwtError, verifyJwt } from '../jwt.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { ChannelHub } from './channels.ts';
+import { type ReplicationStream, slotNameFor, startReplication } from './replication.ts';
+import type { Vsn } from './serializer.ts';
+
+export interface RealtimeOptions {
+  /** Superuser URL of the database (replication and RLS evaluation as each subscriber's role). */
+  adminUrl: string;
+  database: string;
+  jwtSecret: string;
+  /**
+   * When the slot already exists (a restart), how long to wait before replaying it, so clients that were
+   * connected have time to reconnect and rejoin and receive what was committed while the server was down.
+   */
+  resumeGraceMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Realtime {
+  handleHttp(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void>;
+  handleUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, url: URL): void;
+  /** The replication slot this database's changes are read from. */
+  slot: string;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error('payload too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const sql = postgres(opts.adminUrl, { max: 3, onnotice: () => {}, idle_timeout: 30 });
+  const hub = new ChannelHub({
+    jwtSecret: opts.jwtSecret,
+    isPublished: async (schema, table) => {
+      const [row] = await sql`
+        select 1 from pg_publication_tables
+        where pubname = 'supabase_realtime' and (${schema} = '*' or schemaname = ${schema})
+          and (${table ?? null}::text is null or tablename = ${table ?? null})
+        limit 1`;
+      return row !== undefined;
+    },
+  });
+  const feed = new ChangeFeed(hub, sql);
+  const slot = slotNameFor(opts.database);
+  const [existing] = await sql`select 1 from pg_replication_slots where slot_name = ${slot}`;
+
+  let replication: ReplicationStream | undefined;
+  let stopped = false;
+  const start = async () => {
+    if (stopped) return;
+    try {
+      replication = await startReplication({
+        url: opts.adminUrl,
+        slot,
+        publication: 'supabase_realtime',
+        deliver: (txs) => feed.deliver(txs),
+        onError: (err) => log(`[realtime] replication: ${err instanceof Error ? err.message : String(err)}`),
+      });
+      if (stopped) await replication.stop();
+    } catch (err) {
+      log(`[realtime] could not start replication: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  let graceTimer: NodeJS.Timeout | undefined;
+  if (existing && (opts.resumeGraceMs ?? 3000) > 0) {
+    // Create nothing new; just wait before replaying what the slot kept.
+    graceTimer = setTimeout(() => void start(), opts.resumeGraceMs ?? 3000);
+  } else {
+    await start();
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
+
+  return {
+    slot,
+    handleUpgrade(req, socket, head, url) {
+      if (url.pathname !== '/realtime/v1/websocket') {
+        socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      const vsn = (url.searchParams.get('vsn') ?? '1.0.0') as Vsn;
+      if (vsn !== '1.0.0' && vsn !== '2.0.0') {
+        const body = JSON.stringify({ message: `unsupported vsn ${vsn}` });
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        );
+        return;
+      }
+      const apiKey = url.searchParams.get('apikey') ?? String(req.headers.apikey ?? '');
+      wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, vsn, apiKey));
+    },
+    async handleHttp(req, res, url) {
+      if (url.pathname !== '/realtime/v1/api/broadcast') {
+        sendJson(res, 404, { message: 'Not found' });
+        return;
+      }
+      if (req.method !== 'POST') {
+        sendJson(res, 405, { message: 'Method not allowed' });
+        return;
+      }
+      const auth = req.headers.authorization;
+      const token = auth?.startsWith('Bearer ')
+        ? auth.slice(7)
+        : String(req.headers.apikey ?? url.searchParams.get('apikey') ?? '');
+      try {
+        await verifyJwt(token, opts.jwtSecret);
+      } catch (err) {
+        sendJson(res, 401, { message: err instanceof JwtError ? err.message : 'Unauthorized' });
+        return;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch {
+        sendJson(res, 400, { message: 'Body must be JSON: {"messages": [{"topic", "event", "payload"}]}' });
+        return;
+      }
+      const messages = (body as { messages?: unknown })?.messages;
+      if (
+        !Array.isArray(messages) ||
+        !messages.every(
+          (m) =>
+            typeof m === 'object' && m !== null && typeof m.topic === 'string' && typeof m.event === 'string',
+        )
+      ) {
+        sendJson(res, 400, { message: 'Each message needs a string topic and event' });
+        return;
+      }
+      if (messages.some((m) => m.private === true)) {
+        sendJson(res, 400, { message: 'Private channels are not supported by this stack' });
+        return;
+      }
+      for (const m of messages) hub.broadcastFromServer(m.topic, m.event, m.payload, false);
+      res.writeHead(202, { 'content-length': 0 });
+      res.end();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(graceTimer);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await replication?.stop();
+      await sql.end({ timeout: 2 });
+    },
+  };
+}
