@@ -377,16 +377,6 @@ begin
     coalesce(p_take_profit_limit_price, p_limit_price) <= p_stop_loss_stop_price and p_order_class in ('bracket', 'oco'),
     'invalid_legs', 'The take profit must be above the stop loss.');
 
-  -- A retried submit returns the first order. The portfolio lock serialises submits, and the unique key
-  -- makes the insert below a no-op if this ever ran concurrently anyway.
-  if p_client_order_id is not null then
-    select * into v_order from public.orders
-    where portfolio_id = p_portfolio.id and client_order_id = p_client_order_id;
-    if found then
-      return v_order;
-    end if;
-  end if;
-
   select * into v_quote from public.quotes where symbol = v_inst.symbol;
 
   -- Times in force.
@@ -418,19 +408,9 @@ begin
     v_ref := coalesce(p_limit_price, greatest(v_quote.ask, v_stop));
     perform private.order_fail_if(v_ref is null or v_ref <= 0, 'no_quote', format('No quote for %s yet.', v_inst.symbol));
     v_need := coalesce(p_notional, p_qty * v_ref);
-    v_bp := private.buying_power(p_portfolio.id);
-    if v_need > v_bp then
-      perform private.fail('insufficient_buying_power',
-        format('Order needs %s but buying power is %s.', round(v_need, 2), round(v_bp, 2)), 'P0001');
-    end if;
   else
-    v_need := coalesce(p_qty, p_notional / nullif(v_quote.bid, 0));
-    perform private.order_fail_if(v_need is null, 'no_quote', format('No quote for %s yet.', v_inst.symbol));
-    if v_need > private.sellable_qty(p_portfolio.id, v_inst.symbol) then
-      perform private.fail('insufficient_position',
-        format('Cannot sell %s %s: only %s available.', v_need, v_inst.symbol, private.sellable_qty(p_portfolio.id, v_inst.symbol)),
-        'P0001');
-    end if;
+    perform private.order_fail_if(p_notional is not null and coalesce(v_quote.bid, 0) = 0, 'no_quote',
+      format('No quote for %s yet.', v_inst.symbol));
     v_need := 0;
   end if;
 
@@ -452,8 +432,28 @@ begin
   on conflict (portfolio_id, client_order_id) do nothing
   returning * into v_order;
   if v_order.id is null then
+    -- Insert-or-noop: a retried submit (same client_order_id) returns the first order untouched.
     select * into v_order from public.orders where portfolio_id = p_portfolio.id and client_order_id = p_client_order_id;
     return v_order;
+  end if;
+
+  -- The new order now counts in its portfolio's reservations; under the portfolio lock, a negative remainder
+  -- means it does not fit, and raising rolls the insert back.
+  if p_side = 'buy' then
+    v_bp := private.buying_power(p_portfolio.id);
+    if v_bp < 0 then
+      perform private.fail('insufficient_buying_power',
+        format('Order needs %s but buying power is %s.', round(v_need, 2), round(v_bp + v_need, 2)), 'P0001');
+    end if;
+  else
+    v_bp := private.sellable_qty(p_portfolio.id, v_inst.symbol)
+      - coalesce(trunc(p_notional / nullif(v_quote.bid, 0), 9), 0);
+    if v_bp < 0 then
+      perform private.fail('insufficient_position',
+        format('Cannot sell %s %s: only %s available.', coalesce(p_qty, trunc(p_notional / v_quote.bid, 9)),
+          v_inst.symbol, v_bp + coalesce(p_qty, trunc(p_notional / v_quote.bid, 9))),
+        'P0001');
+    end if;
   end if;
 
   -- Exit legs: bracket/oto legs wait (held) until the entry fills; the oco stop leg is live at once.
