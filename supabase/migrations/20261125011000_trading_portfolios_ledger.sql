@@ -221,3 +221,12 @@ grant execute on function
   private.create_portfolio(text, numeric), private.transfer_cash(uuid, numeric),
   public.create_portfolio(text, numeric), public.transfer_cash(uuid, numeric)
   to authenticated;
+
+-- Remaining columns, for Studio and generated types.
+comment on column public.portfolios.id is 'Portfolio id.';
+comment on column public.portfolios.created_at is 'When the portfolio was created.';
+comment on column public.portfolios.updated_at is 'When the portfolio row last changed.';
+comment on column public.cash_ledger.id is 'Entry id, increasing in the order entries were written.';
+comment on column public.cash_ledger.portfolio_id is 'The portfolio whose cash moved.';
+comment on column public.cash_ledger.user_id is 'Owner of the portfolio (for RLS).';
+comment on column public.cash_ledger.created_at is 'When the cash moved.';

@@ -690,3 +690,32 @@ grant execute on function
   private.replace_order(uuid, numeric, numeric, numeric, numeric, numeric, text, text),
   public.replace_order(uuid, numeric, numeric, numeric, numeric, numeric, text, text)
   to authenticated;
+
+-- Remaining columns, for Studio and generated types.
+comment on column public.orders.id is 'Order id.';
+comment on column public.orders.portfolio_id is 'The portfolio the order trades for.';
+comment on column public.orders.user_id is 'Owner (for RLS).';
+comment on column public.orders.symbol is 'Instrument traded.';
+comment on column public.orders.created_at is 'When the order was submitted; matching visits orders oldest first.';
+comment on column public.orders.updated_at is 'When the order last changed.';
+comment on column public.orders.filled_at is 'When the order was completely filled.';
+comment on column public.orders.canceled_at is 'When the order was canceled or replaced.';
+comment on column public.orders.expired_at is 'When the order expired.';
+comment on column public.order_events.id is 'Event id, increasing in the order events happened.';
+comment on column public.order_events.order_id is 'The order.';
+comment on column public.order_events.portfolio_id is 'The orders portfolio.';
+comment on column public.order_events.user_id is 'Owner (for RLS).';
+comment on column public.order_events.created_at is 'When it happened.';
+comment on column public.fills.id is 'Fill id.';
+comment on column public.fills.order_id is 'The order filled.';
+comment on column public.fills.portfolio_id is 'The orders portfolio.';
+comment on column public.fills.user_id is 'Owner (for RLS).';
+comment on column public.fills.symbol is 'Instrument traded.';
+comment on column public.fills.side is 'buy or sell.';
+comment on column public.fills.qty is 'Quantity executed.';
+comment on column public.fills.created_at is 'When the fill was recorded.';
+comment on column public.positions.portfolio_id is 'The portfolio holding the position.';
+comment on column public.positions.symbol is 'Instrument held.';
+comment on column public.positions.user_id is 'Owner (for RLS).';
+comment on column public.positions.opened_at is 'When the current position was opened (qty went from zero to positive).';
+comment on column public.positions.updated_at is 'When a fill last changed the position.';

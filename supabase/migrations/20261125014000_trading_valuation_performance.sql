@@ -249,3 +249,19 @@ grant execute on function
   private.reset_portfolio(uuid), public.reset_portfolio(uuid)
   to authenticated;
 grant execute on function private.take_equity_snapshots(timestamptz, uuid[]) to service_role;
+
+-- Remaining columns, for Studio and generated types.
+comment on column public.position_valuations.portfolio_id is 'The portfolio.';
+comment on column public.position_valuations.symbol is 'Instrument held.';
+comment on column public.position_valuations.qty is 'Quantity held.';
+comment on column public.position_valuations.avg_cost is 'Average cost per unit.';
+comment on column public.position_valuations.cost_basis is 'qty x avg_cost.';
+comment on column public.position_valuations.realized_pnl is 'P&L realized by sells.';
+comment on column public.portfolio_valuations.portfolio_id is 'The portfolio.';
+comment on column public.portfolio_valuations.name is 'Portfolio name.';
+comment on column public.portfolio_valuations.market_value is 'Positions marked to the latest quotes.';
+comment on column public.portfolio_valuations.unrealized_pnl is 'Market value less cost basis of the positions.';
+comment on column public.equity_snapshots.portfolio_id is 'The portfolio.';
+comment on column public.equity_snapshots.user_id is 'Owner (for RLS).';
+comment on column public.equity_snapshots.cash is 'Cash at taken_at.';
+comment on column public.equity_snapshots.market_value is 'Positions market value at taken_at.';

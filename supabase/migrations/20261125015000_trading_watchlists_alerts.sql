@@ -212,3 +212,24 @@ end
 $$;
 
 revoke execute on function private.evaluate_alerts(text[]) from public, anon, authenticated;
+
+-- Remaining columns, for Studio and generated types.
+comment on column public.watchlists.id is 'Watchlist id.';
+comment on column public.watchlists.user_id is 'Owner.';
+comment on column public.watchlists.created_at is 'When the list was created.';
+comment on column public.watchlist_items.watchlist_id is 'The list.';
+comment on column public.watchlist_items.symbol is 'Instrument watched.';
+comment on column public.watchlist_items.user_id is 'Owner (for RLS).';
+comment on column public.watchlist_items.added_at is 'When the symbol was added.';
+comment on column public.alerts.id is 'Alert id.';
+comment on column public.alerts.user_id is 'Owner.';
+comment on column public.alerts.symbol is 'Instrument watched.';
+comment on column public.alerts.note is 'The users note, shown when it fires.';
+comment on column public.alerts.trigger_count is 'How many times it fired.';
+comment on column public.alerts.last_triggered_at is 'When it last fired.';
+comment on column public.alerts.created_at is 'When the alert was created.';
+comment on column public.alert_triggers.id is 'Trigger id.';
+comment on column public.alert_triggers.alert_id is 'The alert that fired.';
+comment on column public.alert_triggers.user_id is 'Owner (for RLS).';
+comment on column public.alert_triggers.symbol is 'Instrument.';
+comment on column public.alert_triggers.triggered_at is 'When the database recorded it.';
