@@ -100,7 +100,8 @@ describe('limit orders', () => {
     expect(o.status).toBe('new');
     await moveQuote(db.sql, symbol, { bid: '95.50', ask: '95.52' });
     expect((await getOrder(client, o.id as string)).status).toBe('new');
-    await moveQuote(db.sql, symbol, { bid: '94.90', ask: '94.95' });
+    const reported = await moveQuote(db.sql, symbol, { bid: '94.90', ask: '94.95' });
+    expect(reported).toEqual({ orders_filled: 1, alerts_triggered: 0 });
     const after = await getOrder(client, o.id as string);
     expect(after.status).toBe('filled');
     expect(dec(after.filled_avg_price)).toBe('94.95');
