@@ -160,6 +160,16 @@ describe('buying power', () => {
     expect(dec(row?.cash)).toBe('499.9');
   });
 
+  it('two racing sells of the whole position: exactly one succeeds, the position never goes negative', async () => {
+    const { client, portfolioId, symbol } = await setup();
+    await client.rpc('place_order', { portfolio_id: portfolioId, symbol, side: 'buy', qty: '5' });
+    const args = { portfolio_id: portfolioId, symbol, side: 'sell', qty: '5' };
+    const results = await Promise.all([client.rpc('place_order', args), client.rpc('place_order', args)]);
+    expect(results.map((r) => r.error?.details ?? 'ok').sort()).toEqual(['insufficient_position', 'ok']);
+    const [pos] = await db.sql`select qty from public.positions where portfolio_id = ${portfolioId}`;
+    expect(dec(pos?.qty)).toBe('0');
+  });
+
   it('racing limit orders cannot over-reserve either', async () => {
     const { client, portfolioId, symbol } = await setup('1000');
     const args = {
