@@ -124,18 +124,15 @@ export function tradingClient(sql: postgres.Sql, userId: string | null): Trading
   };
 }
 
+/** An access token for `userId` as Auth issues it (signed with the project's JWT secret). */
+export function userJwt(userId: string, email = `${userId}@example.com`): Promise<string> {
+  return signJwt({ sub: userId, role: 'authenticated', aud: 'authenticated', email }, LOCAL_JWT_SECRET, 3600);
+}
+
 /** A client acting as `userId` through the real REST API with supabase-js and a JWT as Auth issues it. */
 export async function restTradingClient(apiUrl: string, userId: string | null): Promise<TradingClient> {
   const headers: Record<string, string> = {};
-  if (userId) {
-    const claims = {
-      sub: userId,
-      role: 'authenticated',
-      aud: 'authenticated',
-      email: `${userId}@example.com`,
-    };
-    headers.Authorization = `Bearer ${await signJwt(claims, LOCAL_JWT_SECRET, 3600)}`;
-  }
+  if (userId) headers.Authorization = `Bearer ${await userJwt(userId)}`;
   const sb = createClient(apiUrl, LOCAL_ANON_KEY, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     global: { headers },
