@@ -69,8 +69,9 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
     apiUrl: gateway.url,
     gateway,
     async stop() {
-      await gateway.close();
+      // Realtime first: its upgraded sockets would otherwise hold the server's close open.
       await Promise.all([realtime.stop(), functions.stop()]);
+      await gateway.close();
     },
   };
 }

@@ -3,11 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { createClient } from '@supabase/supabase-js';
+import type postgres from 'postgres';
 import WebSocket from 'ws';
 import { signJwt } from '../../stack/jwt.ts';
 import type { TestStack } from '../helpers/stack.ts';
 
-export async function createNotesTable(stack: TestStack): Promise<void> {
+export async function createNotesTable(stack: { db: { sql: postgres.Sql } }): Promise<void> {
   await stack.db.sql.unsafe(`
     create table public.rt_notes (
       id bigint generated always as identity primary key,
@@ -30,24 +31,41 @@ export interface TestUser {
   id: string;
   token: string;
   client: SupabaseClient;
+  /** What supabase-js does when Auth refreshes the session: the new token goes to every joined channel. */
+  refresh(next: string): Promise<void>;
 }
 
-export async function userClient(stack: TestStack, expiresIn = 3600): Promise<TestUser> {
+type ClientStack = Pick<TestStack, 'apiUrl' | 'anonKey' | 'jwtSecret'>;
+
+export async function userClient(stack: ClientStack, expiresIn = 3600): Promise<TestUser> {
   const id = randomUUID();
   const token = await signJwt(
     { sub: id, role: 'authenticated', aud: 'authenticated', email: `${id}@example.test` },
     stack.jwtSecret,
     expiresIn,
   );
-  const client = realtimeClient(stack);
-  await client.realtime.setAuth(token);
-  return { id, token, client };
+  // As an app signed in through Auth would: realtime-js asks for the current token on every (re)join.
+  let current = token;
+  const client = realtimeClient(stack, { accessToken: async () => current });
+  return {
+    id,
+    token,
+    client,
+    async refresh(next) {
+      current = next;
+      await client.realtime.setAuth();
+    },
+  };
 }
 
 /** supabase-js as an app uses it; Node 20 has no global WebSocket, so realtime-js gets `ws` as transport. */
-export function realtimeClient(stack: TestStack, opts: { vsn?: '1.0.0' | '2.0.0' } = {}): SupabaseClient {
+export function realtimeClient(
+  stack: ClientStack,
+  opts: { vsn?: '1.0.0' | '2.0.0'; accessToken?: () => Promise<string> } = {},
+): SupabaseClient {
   return createClient(stack.apiUrl, stack.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    ...(opts.accessToken ? { accessToken: opts.accessToken } : {}),
     realtime: { transport: WebSocket as never, ...(opts.vsn ? { vsn: opts.vsn } : {}) },
   });
 }
@@ -62,10 +80,13 @@ export function subscribed(channel: RealtimeChannel): Promise<RealtimeChannel> {
   });
 }
 
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));

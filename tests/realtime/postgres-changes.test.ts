@@ -1,7 +1,7 @@
 import type { RealtimePostgresChangesPayload } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { createNotesTable, eventually, sleep, subscribed, userClient } from './fixture.ts';
+import { createNotesTable, eventually, realtimeClient, sleep, subscribed, userClient } from './fixture.ts';
 
 type Note = { id: number; owner: string; body: string; is_public: boolean; amount: number };
 type Change = RealtimePostgresChangesPayload<Note>;
@@ -50,5 +50,92 @@ describe('postgres_changes under RLS', () => {
     expect(Number.isNaN(Date.parse(seen[0]?.commit_timestamp ?? ''))).toBe(false);
     await a.client.removeAllChannels();
     await b.client.removeAllChannels();
+  });
+
+  it('shows anon only the rows anon may select', async () => {
+    const anon = realtimeClient(stack);
+    const owner = await userClient(stack);
+    const seen: Change[] = [];
+    await subscribed(
+      anon
+        .channel('notes-anon')
+        .on<Note>('postgres_changes', { event: 'INSERT', schema: 'public', table: 'rt_notes' }, (p) =>
+          seen.push(p),
+        ),
+    );
+    const sql = stack.db.sql;
+    await sql`insert into rt_notes (owner, body) values (${owner.id}, 'private')`;
+    await sql`insert into rt_notes (owner, body, is_public) values (${owner.id}, 'public', true)`;
+    await eventually(() => seen.length >= 1);
+    await sleep(300);
+    expect(seen.map((c) => noteOf(c).body)).toEqual(['public']);
+    await anon.removeAllChannels();
+    await owner.client.removeAllChannels();
+  });
+
+  it('applies eq, in and gt filters and the event type', async () => {
+    const a = await userClient(stack);
+    const byFilter: Record<string, string[]> = { eq: [], in: [], gt: [], update: [] };
+    const on = (key: string) => (p: Change) => byFilter[key]?.push(String(noteOf(p).body));
+    await subscribed(
+      a.client
+        .channel('notes-filters')
+        .on<Note>(
+          'postgres_changes',
+          { event: 'INSERT', schema: 'public', table: 'rt_notes', filter: 'body=eq.x2' },
+          on('eq'),
+        )
+        .on<Note>(
+          'postgres_changes',
+          { event: 'INSERT', schema: 'public', table: 'rt_notes', filter: 'body=in.(x1,x3)' },
+          on('in'),
+        )
+        .on<Note>(
+          'postgres_changes',
+          { event: 'INSERT', schema: 'public', table: 'rt_notes', filter: 'amount=gt.10.5' },
+          on('gt'),
+        )
+        .on<Note>('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'rt_notes' }, on('update')),
+    );
+    const sql = stack.db.sql;
+    await sql`insert into rt_notes (owner, body, amount) values
+      (${a.id}, 'x1', '10.5'), (${a.id}, 'x2', '10.50000001'), (${a.id}, 'x3', '9'), (${a.id}, 'x4', '100')`;
+    await eventually(() => byFilter.eq?.length && byFilter.in?.length === 2 && byFilter.gt?.length === 2);
+    await sleep(300);
+    expect(byFilter).toEqual({ eq: ['x2'], in: ['x1', 'x3'], gt: ['x2', 'x4'], update: [] });
+    await a.client.removeAllChannels();
+  });
+
+  it('speaks the 1.0.0 serializer too', async () => {
+    const client = realtimeClient(stack, { vsn: '1.0.0' });
+    const owner = await userClient(stack);
+    const seen: Change[] = [];
+    await subscribed(
+      client
+        .channel('notes-v1')
+        .on<Note>('postgres_changes', { event: 'INSERT', schema: 'public', table: 'rt_notes' }, (p) =>
+          seen.push(p),
+        ),
+    );
+    await stack.db.sql`insert into rt_notes (owner, body, is_public) values (${owner.id}, 'for v1', true)`;
+    const [change] = await eventually(() => seen.length > 0 && seen);
+    expect(noteOf(change as Change).body).toBe('for v1');
+    await client.removeAllChannels();
+    await owner.client.removeAllChannels();
+  });
+
+  it('refuses a subscription to a table outside the supabase_realtime publication with a system error', async () => {
+    const a = await userClient(stack);
+    const system: { status?: string; message?: string }[] = [];
+    await subscribed(
+      a.client
+        .channel('not-published')
+        .on('postgres_changes', { event: '*', schema: 'public', table: 'no_such_table' }, () => {})
+        .on('system', {}, (p) => system.push(p)),
+    );
+    const [msg] = await eventually(() => system.length > 0 && system);
+    expect(msg?.status).toBe('error');
+    expect(msg?.message).toMatch(/Unable to subscribe to changes/);
+    await a.client.removeAllChannels();
   });
 });
