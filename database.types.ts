@@ -352,6 +352,259 @@ export type Database = {
         };
         Relationships: [];
       };
+      market_bars_1m: {
+        Row: {
+          bucket: string;
+          close: number;
+          close_trade_id: number;
+          close_ts: string;
+          dataset_id: string;
+          high: number;
+          low: number;
+          notional: number;
+          open: number;
+          open_trade_id: number;
+          open_ts: string;
+          revision: number;
+          symbol: string;
+          trade_count: number;
+          updated_at: string;
+          volume: number;
+          vwap: number | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          bucket: string;
+          close: number;
+          close_trade_id: number;
+          close_ts: string;
+          dataset_id: string;
+          high: number;
+          low: number;
+          notional: number;
+          open: number;
+          open_trade_id: number;
+          open_ts: string;
+          revision?: number;
+          symbol: string;
+          trade_count: number;
+          updated_at?: string;
+          volume: number;
+          vwap?: never;
+        };
+        Update: {
+          bucket?: string;
+          close?: number;
+          close_trade_id?: number;
+          close_ts?: string;
+          dataset_id?: string;
+          high?: number;
+          low?: number;
+          notional?: number;
+          open?: number;
+          open_trade_id?: number;
+          open_ts?: string;
+          revision?: number;
+          symbol?: string;
+          trade_count?: number;
+          updated_at?: string;
+          volume?: number;
+          vwap?: never;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'market_bars_1m_dataset_id_fkey';
+            columns: ['dataset_id'];
+            isOneToOne: false;
+            referencedRelation: 'market_datasets';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      market_datasets: {
+        Row: {
+          created_at: string;
+          feed_url: string;
+          id: string;
+          name: string;
+          sequenced: boolean;
+          stream: string;
+          user_id: string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          created_at?: string;
+          feed_url: string;
+          id?: string;
+          name: string;
+          sequenced?: boolean;
+          stream?: string;
+          user_id?: string | null;
+        };
+        Update: {
+          created_at?: string;
+          feed_url?: string;
+          id?: string;
+          name?: string;
+          sequenced?: boolean;
+          stream?: string;
+          user_id?: string | null;
+        };
+        Relationships: [];
+      };
+      market_ingestion_gaps: {
+        Row: {
+          dataset_id: string;
+          detected_at: string;
+          first_missing_id: number;
+          id: number;
+          last_missing_id: number;
+        };
+        ComputedFields: never;
+        Insert: {
+          dataset_id: string;
+          detected_at?: string;
+          first_missing_id: number;
+          id?: never;
+          last_missing_id: number;
+        };
+        Update: {
+          dataset_id?: string;
+          detected_at?: string;
+          first_missing_id?: number;
+          id?: never;
+          last_missing_id?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'market_ingestion_gaps_dataset_id_fkey';
+            columns: ['dataset_id'];
+            isOneToOne: false;
+            referencedRelation: 'market_datasets';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      market_ingestion_minutes: {
+        Row: {
+          dataset_id: string;
+          duplicates: number;
+          errors: number;
+          gaps: number;
+          lag_max_ms: number | null;
+          lag_p50_ms: number | null;
+          lag_p95_ms: number | null;
+          lag_p99_ms: number | null;
+          last_message_at: string | null;
+          malformed: number;
+          messages: number;
+          minute: string;
+          missing_trades: number;
+          out_of_order: number;
+          quotes: number;
+          reconnects: number;
+          trades: number;
+          updated_at: string;
+        };
+        ComputedFields: never;
+        Insert: {
+          dataset_id: string;
+          duplicates?: number;
+          errors?: number;
+          gaps?: number;
+          lag_max_ms?: number | null;
+          lag_p50_ms?: number | null;
+          lag_p95_ms?: number | null;
+          lag_p99_ms?: number | null;
+          last_message_at?: string | null;
+          malformed?: number;
+          messages?: number;
+          minute: string;
+          missing_trades?: number;
+          out_of_order?: number;
+          quotes?: number;
+          reconnects?: number;
+          trades?: number;
+          updated_at?: string;
+        };
+        Update: {
+          dataset_id?: string;
+          duplicates?: number;
+          errors?: number;
+          gaps?: number;
+          lag_max_ms?: number | null;
+          lag_p50_ms?: number | null;
+          lag_p95_ms?: number | null;
+          lag_p99_ms?: number | null;
+          last_message_at?: string | null;
+          malformed?: number;
+          messages?: number;
+          minute?: string;
+          missing_trades?: number;
+          out_of_order?: number;
+          quotes?: number;
+          reconnects?: number;
+          trades?: number;
+          updated_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'market_ingestion_minutes_dataset_id_fkey';
+            columns: ['dataset_id'];
+            isOneToOne: false;
+            referencedRelation: 'market_datasets';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
+      market_trades: {
+        Row: {
+          conditions: string;
+          dataset_id: string;
+          exchange: string;
+          price: number;
+          received_at: string;
+          size: number;
+          symbol: string;
+          tape: string;
+          trade_id: number;
+          trade_ts: string;
+        };
+        ComputedFields: never;
+        Insert: {
+          conditions?: string;
+          dataset_id: string;
+          exchange?: string;
+          price: number;
+          received_at?: string;
+          size: number;
+          symbol: string;
+          tape?: string;
+          trade_id: number;
+          trade_ts: string;
+        };
+        Update: {
+          conditions?: string;
+          dataset_id?: string;
+          exchange?: string;
+          price?: number;
+          received_at?: string;
+          size?: number;
+          symbol?: string;
+          tape?: string;
+          trade_id?: number;
+          trade_ts?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: 'market_trades_dataset_id_fkey';
+            columns: ['dataset_id'];
+            isOneToOne: false;
+            referencedRelation: 'market_datasets';
+            referencedColumns: ['id'];
+          },
+        ];
+      };
       order_events: {
         Row: {
           created_at: string;
