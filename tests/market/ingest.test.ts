@@ -42,10 +42,10 @@ describe('market-feed ingester', () => {
 
     const expected = [...tradesOf(first), ...tradesOf(more)].map((t) => t.i);
     expect(await storedIds(db.sql, ing.datasetId)).toEqual(expected);
-    const [{ volume }] = await db.sql<{ volume: string }[]>`
+    const [bars] = await db.sql<{ volume: string }[]>`
       select sum(volume)::text as volume from public.market_bars_1m where dataset_id = ${ing.datasetId}`;
     const handVolume = [...tradesOf(first), ...tradesOf(more)].reduce((a, t) => a + t.s, 0);
-    expect(volume).toBe(String(handVolume));
+    expect(bars?.volume).toBe(String(handVolume));
   });
 
   it('a killed and restarted ingester loses nothing it acknowledged and records the gap', async () => {
