@@ -6,6 +6,8 @@ import { dbUrl, LOCAL_DB_PASSWORD } from './config.ts';
 import { createFunctions } from './functions/service.ts';
 import { createGateway, type Gateway, listen, type Route } from './gateway.ts';
 import { startRealtime } from './realtime/service.ts';
+import { readApiConfig } from './rest/api-config.ts';
+import { startRest } from './rest/handler.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -60,6 +62,17 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
     denoDir: path.join(repoRoot, '.nexural', 'deno'),
   });
   routes.push({ prefix: '/functions/v1', handler: functions.handle, requiresApiKey: false });
+  const rest = await startRest({
+    dbUrl: dbUrl({
+      port: opts.dbPort,
+      database: opts.database,
+      user: 'authenticator',
+      password: LOCAL_DB_PASSWORD,
+    }),
+    jwtSecret: opts.jwtSecret,
+    api: readApiConfig(path.join(opts.supabaseDir ?? path.join(repoRoot, 'supabase'), 'config.toml')),
+  });
+  routes.push({ prefix: '/rest/v1', handler: rest.handle, requiresApiKey: true });
   const gateway = await listen(
     createGateway({ routes, apiKeys: [opts.anonKey, opts.serviceRoleKey] }),
     opts.apiPort,
@@ -70,7 +83,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
     gateway,
     async stop() {
       // Realtime first: its upgraded sockets would otherwise hold the server's close open.
-      await Promise.all([realtime.stop(), functions.stop()]);
+      await Promise.all([realtime.stop(), functions.stop(), rest.stop()]);
       await gateway.close();
     },
   };

@@ -1,0 +1,623 @@
+// /rest/v1: PostgREST's HTTP dialect over the schema cache. Each request runs in one transaction as the JWT's
+// role with PostgREST's request.* settings, pipelined on one connection (begin, settings, query, commit).
+import type http from 'node:http';
+import postgres from 'postgres';
+import { JwtError, verifyJwt } from '../jwt.ts';
+import type { ApiConfig } from './api-config.ts';
+import { type BodyShape, buildRead, findTable, ident, Params, wrapResult } from './build-query.ts';
+import { fromPgError, invalidBody, RestError } from './errors.ts';
+import { parseQuery } from './parse-filter.ts';
+import { parseSelect } from './parse-select.ts';
+import { loadSchemaCache, qualified, type RoutineDef, type SchemaCache } from './schema-cache.ts';
+
+export interface RestOptions {
+  /** Connection string for the `authenticator` role. */
+  dbUrl: string;
+  jwtSecret: string;
+  api: ApiConfig;
+  /** Largest accepted request body in bytes. */
+  maxBodyBytes?: number;
+  poolSize?: number;
+}
+
+export interface RestService {
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void>;
+  reloadSchema(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const OBJECT_MEDIA = 'application/vnd.pgrst.object+json';
+
+interface Prefer {
+  return: 'minimal' | 'headers-only' | 'representation' | null;
+  count: 'exact' | 'planned' | 'estimated' | null;
+  resolution: 'merge-duplicates' | 'ignore-duplicates' | null;
+  missing: 'default' | null;
+  tx: 'commit' | 'rollback' | null;
+}
+
+function parsePrefer(header: string | string[] | undefined): Prefer {
+  const p: Prefer = { return: null, count: null, resolution: null, missing: null, tx: null };
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  for (const raw of text.split(',')) {
+    const [k, v] = raw.trim().split('=');
+    if (k === 'return' && (v === 'minimal' || v === 'headers-only' || v === 'representation')) p.return = v;
+    else if (k === 'count' && (v === 'exact' || v === 'planned' || v === 'estimated')) p.count = v;
+    else if (k === 'resolution' && (v === 'merge-duplicates' || v === 'ignore-duplicates')) p.resolution = v;
+    else if (k === 'missing' && v === 'default') p.missing = v;
+    else if (k === 'tx' && (v === 'commit' || v === 'rollback')) p.tx = v;
+  }
+  return p;
+}
+
+function preferenceApplied(p: Prefer, method: string): string | null {
+  const out: string[] = [];
+  if (p.resolution && method === 'POST') out.push(`resolution=${p.resolution}`);
+  if (p.missing && (method === 'POST' || method === 'PATCH')) out.push('missing=default');
+  if (p.return && method !== 'GET' && method !== 'HEAD') out.push(`return=${p.return}`);
+  if (p.count) out.push(`count=${p.count}`);
+  if (p.tx) out.push(`tx=${p.tx}`);
+  return out.length ? out.join(', ') : null;
+}
+
+const header = (req: http.IncomingMessage, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+async function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit)
+      throw new RestError(413, 'PGRST413', 'Payload Too Large', `The request body exceeds ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseRange(h: string | undefined): { offset: number; limit: number | null } | null {
+  const m = h ? /^(?:items=)?(\d+)-(\d*)$/.exec(h.trim()) : null;
+  if (!m) return null;
+  const from = Number(m[1]);
+  const to = m[2] === '' ? null : Number(m[2]);
+  if (to !== null && to < from)
+    throw new RestError(
+      416,
+      'PGRST103',
+      'Requested range not satisfiable',
+      'The lower boundary must be lower than or equal to the upper boundary in the Range header.',
+    );
+  return { offset: from, limit: to === null ? null : to - from + 1 };
+}
+
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+  head = false,
+) {
+  const h: Record<string, string | number> = { ...headers };
+  if (body !== '' || status !== 204) h['content-length'] = Buffer.byteLength(body);
+  res.writeHead(status, h);
+  res.end(head ? undefined : body);
+}
+
+function sendError(res: http.ServerResponse, err: RestError) {
+  send(res, err.status, JSON.stringify(err.body()), {
+    'content-type': 'application/json; charset=utf-8',
+    ...err.headers,
+  });
+}
+
+export async function startRest(opts: RestOptions): Promise<RestService> {
+  const sql = postgres(opts.dbUrl, {
+    max: opts.poolSize ?? 10,
+    prepare: true,
+    onnotice: () => {},
+    // Bodies are text built in SQL; counts arrive as strings. No client-side type parsing needed.
+    transform: { undefined: null },
+  });
+  let cache: SchemaCache = await loadSchemaCache(sql, opts.api.schemas);
+  const reloadSchema = async () => {
+    cache = await loadSchemaCache(sql, opts.api.schemas);
+  };
+  const listener = await sql.listen('pgrst', (payload) => {
+    if (payload === 'reload schema' || payload === '')
+      reloadSchema().catch((e) => console.error('[rest] reload', e));
+  });
+  const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+
+  interface Outcome {
+    total: string | null;
+    page_total: string;
+    body: string;
+  }
+
+  /** Runs `query` in one transaction as `role` with PostgREST's settings; all messages pipelined. */
+  async function run(
+    settings: {
+      role: string;
+      claims: string;
+      headers: string;
+      method: string;
+      path: string;
+      searchPath: string;
+    },
+    query: string,
+    params: unknown[],
+    readOnly: boolean,
+    decide: (o: Outcome) => 'commit' | 'rollback' | null,
+  ): Promise<Outcome> {
+    const conn = await sql.reserve();
+    try {
+      const begin = conn.unsafe(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      const set = conn.unsafe(
+        `SELECT set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), set_config('request.headers', $4, true), set_config('request.method', $5, true), set_config('request.path', $6, true)`,
+        [
+          settings.searchPath,
+          settings.role,
+          settings.claims,
+          settings.headers,
+          settings.method,
+          settings.path,
+        ],
+      );
+      const main = conn.unsafe<Outcome[]>(query, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      });
+      const results = await Promise.allSettled([begin, set, main]);
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      if (failed) {
+        await conn.unsafe('ROLLBACK').catch(() => {});
+        throw failed.reason;
+      }
+      const outcome = (results[2] as PromiseFulfilledResult<Outcome[]>).value[0] as Outcome;
+      const end = decide(outcome) ?? 'commit';
+      await conn.unsafe(end === 'commit' ? 'COMMIT' : 'ROLLBACK');
+      return outcome;
+    } finally {
+      conn.release();
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    let authenticated = false;
+    try {
+      await handleInner(req, res, url, (a) => {
+        authenticated = a;
+      });
+    } catch (err) {
+      if (err instanceof RestError) return sendError(res, err);
+      let mapped: RestError;
+      try {
+        mapped = fromPgError(err, authenticated);
+      } catch {
+        console.error('[rest]', err);
+        mapped = new RestError(500, 'PGRST000', 'Internal error');
+      }
+      // A JWT role that does not exist is an authentication failure (PostgREST ≥ 13).
+      if (mapped.code === '22023' && /^role ".*" does not exist$/.test(mapped.message))
+        mapped = new RestError(401, mapped.code, mapped.message, mapped.details, mapped.hint);
+      sendError(res, mapped);
+    }
+  }
+
+  async function handleInner(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    setAuthenticated: (a: boolean) => void,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    const rest = url.pathname.replace(/^\/rest\/v1\/?/, '');
+    const segments = rest.split('/').filter(Boolean).map(decodeURIComponent);
+
+    // JWT → role and claims
+    const auth = header(req, 'authorization');
+    let claims: Record<string, unknown> = {};
+    let role = 'anon';
+    if (auth) {
+      const m = /^Bearer\s+(.+)$/i.exec(auth);
+      if (!m)
+        throw new RestError(401, 'PGRST301', 'No suitable key or wrong key type', null, null, {
+          'www-authenticate': 'Bearer',
+        });
+      try {
+        claims = await verifyJwt((m[1] ?? '').trim(), opts.jwtSecret);
+      } catch (e) {
+        if (!(e instanceof JwtError)) throw e;
+        const expired = e.reason === 'expired';
+        const msg = expired
+          ? 'JWT expired'
+          : e.reason === 'malformed'
+            ? 'JWT could not be decoded'
+            : 'JWT cryptographic operation failed';
+        throw new RestError(401, expired ? 'PGRST303' : 'PGRST301', msg, null, null, {
+          'www-authenticate': `Bearer error="invalid_token", error_description="${msg}"`,
+        });
+      }
+      if (typeof claims.role === 'string') role = claims.role;
+      setAuthenticated(true);
+    }
+
+    // Profile → schema
+    const readLike = method === 'GET' || method === 'HEAD';
+    const profileHeader = header(req, readLike ? 'accept-profile' : 'content-profile');
+    const schema = profileHeader ?? opts.api.schemas[0] ?? 'public';
+    if (!opts.api.schemas.includes(schema))
+      throw new RestError(
+        406,
+        'PGRST106',
+        `Invalid schema: ${schema}`,
+        null,
+        `Only the following schemas are exposed: ${opts.api.schemas.join(', ')}`,
+      );
+    const baseHeaders: Record<string, string> = {};
+    if (profileHeader) baseHeaders['content-profile'] = schema;
+
+    const accept = header(req, 'accept') ?? '*/*';
+    const shapeWanted: BodyShape = accept.includes(OBJECT_MEDIA)
+      ? 'object'
+      : accept.includes('text/csv')
+        ? 'csv'
+        : 'array';
+    if (!/application\/json|\*\/\*|application\/\*|vnd\.pgrst\.object|text\/csv|^$/.test(accept))
+      throw new RestError(406, 'PGRST107', `None of these media types are available: ${accept}`);
+    const contentType =
+      shapeWanted === 'csv'
+        ? 'text/csv; charset=utf-8'
+        : shapeWanted === 'object'
+          ? `${OBJECT_MEDIA}; charset=utf-8`
+          : 'application/json; charset=utf-8';
+
+    const prefer = parsePrefer(req.headers.prefer);
+    const applied = preferenceApplied(prefer, method);
+    if (applied) baseHeaders['preference-applied'] = applied;
+
+    const lowered: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) lowered[k] = Array.isArray(v) ? v.join(', ') : v;
+    const settings = {
+      role,
+      claims: JSON.stringify(auth ? claims : { role: 'anon' }),
+      headers: JSON.stringify(lowered),
+      method,
+      path: url.pathname.replace(/^\/rest\/v1/, '') || '/',
+      searchPath: [schema, ...opts.api.extraSearchPath].map((s) => ident(s)).join(', '),
+    };
+
+    if (segments.length === 0) {
+      send(res, 200, JSON.stringify({ swagger: '2.0', info: { title: 'Nexural REST' }, paths: {} }), {
+        'content-type': 'application/openapi+json; charset=utf-8',
+      });
+      return;
+    }
+
+    const isRpc = segments[0] === 'rpc' && segments.length === 2;
+    if (!isRpc && segments.length !== 1)
+      throw new RestError(404, 'PGRST125', `Invalid path specified in request URL`);
+    if (isRpc && method !== 'GET' && method !== 'HEAD' && method !== 'POST')
+      throw new RestError(405, 'PGRST101', 'Only GET, HEAD and POST are allowed for calling functions');
+
+    const params = new Params();
+    const select = parseSelect(url.searchParams.get('select'));
+    const rangeHeader = readLike ? parseRange(header(req, 'range')) : null;
+
+    let bodyText = '';
+    if (method === 'POST' || method === 'PATCH' || method === 'PUT') bodyText = await readBody(req, maxBody);
+
+    let query: string;
+    let shape: BodyShape = shapeWanted;
+    let status = 200;
+    let isMutation = false;
+    let rpcScalar = false;
+    let rpcVoid = false;
+    let locationFor: string[] | null = null;
+    const tableName = (isRpc ? segments[1] : segments[0]) ?? '';
+
+    if (isRpc) {
+      const all = cache.routines.get(qualified(schema, tableName)) ?? [];
+      let args: Record<string, unknown> = {};
+      let rawJson: string | null = null;
+      const argKeys = new Set<string>();
+      if (method === 'POST') {
+        const parsed = parseJson(bodyText === '' ? '{}' : bodyText);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+          rawJson = bodyText;
+        } else args = parsed as Record<string, unknown>;
+        for (const k of Object.keys(args)) argKeys.add(k);
+      } else {
+        const names = new Set(all.flatMap((r) => r.args.map((a) => a.name)));
+        for (const [k, v] of url.searchParams)
+          if (names.has(k)) {
+            args[k] = v;
+            argKeys.add(k);
+          }
+      }
+      const fn = pickRoutine(all, argKeys, rawJson !== null || method === 'POST');
+      if (!fn)
+        throw new RestError(
+          404,
+          'PGRST202',
+          `Could not find the function ${schema}.${tableName}${argKeys.size ? `(${[...argKeys].sort().join(', ')})` : ' without parameters'} in the schema cache`,
+          `Searched for the function ${schema}.${tableName} with parameters ${[...argKeys].sort().join(', ') || 'none'} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
+          null,
+        );
+      const scopes = parseQuery(
+        url.searchParams,
+        new Set(method === 'GET' || method === 'HEAD' ? argKeys : []),
+      );
+      const ctx = { cache, schema, params, scopes, maxRows: opts.api.maxRows, aliasCounter: { n: 0 } };
+      const firstArg = fn.args[0];
+      const single = fn.args.length === 1 && firstArg?.name === '' && /^jsonb?$/.test(firstArg.type);
+      let from: string;
+      let call: string;
+      if (single) {
+        call = `${ident(fn.schema)}.${ident(fn.name)}(${params.add(rawJson ?? JSON.stringify(args))}::${firstArg?.type})`;
+        from = '';
+      } else {
+        const used = fn.args.filter((a) => argKeys.has(a.name));
+        call = `${ident(fn.schema)}.${ident(fn.name)}(${used.map((a) => `${ident(a.name)} := _pgrst_args.${ident(a.name)}`).join(', ')})`;
+        from = used.length
+          ? `json_to_record(${params.add(method === 'POST' ? bodyText || '{}' : JSON.stringify(args))}::json) AS _pgrst_args(${used.map((a) => `${ident(a.name)} ${a.type}`).join(', ')})`
+          : '';
+      }
+      const alias = fn.name;
+      if (fn.returnsVoid) {
+        rpcVoid = true;
+        query = wrapResult(`SELECT ${call}${from ? ` FROM ${from}` : ''}`, 'none', null);
+      } else if (!fn.returnsComposite) {
+        rpcScalar = true;
+        const agg = fn.returnsSet
+          ? `coalesce(json_agg(_pgrst_v.v), '[]')`
+          : `(array_agg(to_json(_pgrst_v.v)))[1]`;
+        query = `SELECT null::bigint AS total, count(*) AS page_total, coalesce(${agg}::text, 'null') AS body FROM (SELECT ${call} AS v${from ? ` FROM ${from}` : ''}) _pgrst_v`;
+      } else {
+        const relTable = fn.returnsRelation ? (cache.tables.get(fn.returnsRelation) ?? null) : null;
+        const source = `${from ? `${from}, LATERAL ` : ''}${call} AS ${ident(alias)}`;
+        const range = paginate(
+          rangeHeader,
+          scopes.get('')?.limit ?? null,
+          scopes.get('')?.offset ?? null,
+          opts.api.maxRows,
+        );
+        const plan = buildRead(ctx, source, alias, relTable, select, range);
+        if (!fn.returnsSet && shape === 'array') shape = 'object';
+        query = wrapResult(plan.rows, shape, prefer.count ? plan.countRows : null);
+      }
+      if (fn.volatility === 'v' && readLike) {
+        // volatile functions run read-only on GET: writes fail with 25006 → 405, as in PostgREST
+      }
+    } else {
+      const table = findTable({ cache, schema }, tableName);
+      const scopes = parseQuery(url.searchParams);
+      const ctx = { cache, schema, params, scopes, maxRows: opts.api.maxRows, aliasCounter: { n: 0 } };
+      const alias = table.name;
+      const target = `${ident(table.schema)}.${ident(table.name)}`;
+      if (readLike) {
+        const range = paginate(
+          rangeHeader,
+          scopes.get('')?.limit ?? null,
+          scopes.get('')?.offset ?? null,
+          opts.api.maxRows,
+        );
+        const plan = buildRead(ctx, `${target} AS ${ident(alias)}`, alias, table, select, range);
+        query = wrapResult(plan.rows, shape, prefer.count ? plan.countRows : null);
+      } else if (method === 'POST' || method === 'PATCH' || method === 'DELETE') {
+        isMutation = true;
+        let mutation: string;
+        const root = scopes.get('') ?? { filters: [], order: null, limit: null, offset: null };
+        const where = (rootAlias: string) => {
+          const parts = root.filters.map((f) => filterSqlFor(ctx, rootAlias, table, f));
+          return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+        };
+        if (method === 'DELETE') {
+          mutation = `DELETE FROM ${target} AS ${ident(alias)}${where(alias)} RETURNING ${ident(alias)}.*`;
+          status = 200;
+        } else {
+          const parsed = parseJson(bodyText);
+          const rows = Array.isArray(parsed) ? parsed : [parsed];
+          if (rows.some((r) => r === null || typeof r !== 'object' || Array.isArray(r)))
+            throw invalidBody('Empty or invalid json');
+          const columnsParam = url.searchParams.get('columns');
+          const keys = columnsParam
+            ? columnsParam.split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
+            : Object.keys((rows[0] ?? {}) as object);
+          if (
+            !columnsParam &&
+            rows.some((r) => {
+              const k = Object.keys(r as object);
+              return k.length !== keys.length || k.some((x) => !keys.includes(x));
+            })
+          )
+            throw new RestError(400, 'PGRST102', 'All object keys must match');
+          for (const k of keys)
+            if (!table.columns.has(k))
+              throw new RestError(
+                400,
+                'PGRST204',
+                `Could not find the '${k}' column of '${table.name}' in the schema cache`,
+              );
+          const raw = Array.isArray(parsed) ? bodyText : `[${bodyText}]`;
+          const cols = keys.map(ident);
+          if (method === 'POST') {
+            status = 201;
+            let src = `SELECT ${cols.map((c) => `_pgrst_b.${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${params.add(raw)}::json) _pgrst_b`;
+            if (prefer.missing === 'default' && keys.length) {
+              // absent keys take the column default: per row, keep only the keys it carries
+              src = `SELECT ${keys
+                .map((k) => {
+                  const c = table.columns.get(k);
+                  return `CASE WHEN _pgrst_j ? ${params.add(k)} THEN (jsonb_populate_record(NULL::${target}, _pgrst_j)).${ident(k)} ELSE ${c?.hasDefault ? `(${defaultExpr()})` : 'NULL'} END`;
+                })
+                .join(', ')} FROM jsonb_array_elements(${params.add(raw)}::jsonb) _pgrst_j`;
+            }
+            mutation = keys.length
+              ? `INSERT INTO ${target} AS ${ident(alias)} (${cols.join(', ')}) ${src}`
+              : `INSERT INTO ${target} AS ${ident(alias)} SELECT FROM json_array_elements(${params.add(raw)}::json)`;
+            if (keys.length === 0) mutation = `INSERT INTO ${target} AS ${ident(alias)} DEFAULT VALUES`;
+            if (prefer.resolution) {
+              const conflict = url.searchParams.get('on_conflict');
+              const onCols = conflict ? conflict.split(',').map((c) => c.trim()) : table.pk;
+              for (const c of onCols)
+                if (!table.columns.has(c))
+                  throw new RestError(400, '42703', `column ${table.name}.${c} does not exist`);
+              if (onCols.length === 0)
+                throw new RestError(400, 'PGRST102', 'on_conflict needs columns or a primary key');
+              const update = keys.filter((k) => !onCols.includes(k));
+              mutation +=
+                prefer.resolution === 'ignore-duplicates' || update.length === 0
+                  ? ` ON CONFLICT (${onCols.map(ident).join(', ')}) DO NOTHING`
+                  : ` ON CONFLICT (${onCols.map(ident).join(', ')}) DO UPDATE SET ${update.map((k) => `${ident(k)} = EXCLUDED.${ident(k)}`).join(', ')}`;
+            } else if (url.searchParams.get('on_conflict') && prefer.resolution === null) {
+              // on_conflict without a resolution is a plain insert, as in PostgREST
+            }
+            mutation += ` RETURNING ${ident(alias)}.*`;
+            if (table.pk.length) locationFor = table.pk;
+          } else {
+            if (rows.length !== 1) throw invalidBody('PATCH body must be a single JSON object');
+            if (keys.length === 0) mutation = `SELECT * FROM ${target} AS ${ident(alias)} WHERE FALSE`;
+            else
+              mutation = `UPDATE ${target} AS ${ident(alias)} SET ${cols.map((c) => `${c} = _pgrst_b.${c}`).join(', ')} FROM (SELECT * FROM json_populate_record(NULL::${target}, ${params.add(JSON.stringify(rows[0]) === bodyText.trim() ? bodyText : bodyText)}::json)) _pgrst_b${where(alias)} RETURNING ${ident(alias)}.*`;
+          }
+        }
+        const wantBody = prefer.return === 'representation';
+        const plan = buildRead(
+          ctx,
+          `pgrst_source AS ${ident(alias)}`,
+          alias,
+          table,
+          select,
+          { offset: 0, limit: null },
+          false,
+        );
+        const cte = `WITH pgrst_source AS (${mutation}) `;
+        if (wantBody) query = wrapResult(plan.rows, shape, null, cte);
+        else if (locationFor && prefer.return === 'headers-only')
+          query = `${cte}SELECT null::bigint AS total, count(*) AS page_total, coalesce((json_agg(json_build_object(${locationFor.map((k) => `${params.add(k)}::text, ${ident(k)}`).join(', ')}))->0)::text, '') AS body FROM pgrst_source`;
+        else
+          query = `${cte}SELECT null::bigint AS total, count(*) AS page_total, '' AS body FROM pgrst_source`;
+      } else {
+        throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
+      }
+    }
+
+    const single = shapeWanted === 'object';
+    const outcome = await run(settings, query, params.values, readLike, (o) => {
+      if (prefer.tx === 'rollback') return 'rollback';
+      if (single && isMutation && Number(o.page_total) !== 1) return 'rollback';
+      return 'commit';
+    });
+    const pageTotal = Number(outcome.page_total);
+    const total = outcome.total === null ? null : Number(outcome.total);
+    if (single && !rpcScalar && !rpcVoid && pageTotal !== 1)
+      throw new RestError(
+        406,
+        'PGRST116',
+        'Cannot coerce the result to a single JSON object',
+        `The result contains ${pageTotal} rows`,
+      );
+    const headers: Record<string, string> = { ...baseHeaders };
+    if (isMutation) {
+      const wantBody = prefer.return === 'representation';
+      headers['content-range'] = `*/${total ?? '*'}`;
+      if (method === 'POST' && prefer.return === 'headers-only' && locationFor && outcome.body) {
+        const row = JSON.parse(outcome.body) as Record<string, unknown>;
+        headers.location = `/${tableName}?${locationFor.map((k) => `${k}=eq.${encodeURIComponent(String(row[k]))}`).join('&')}`;
+      }
+      if (!wantBody) {
+        send(res, method === 'POST' ? 201 : 204, '', headers);
+        return;
+      }
+      headers['content-type'] = contentType;
+      send(res, status, outcome.body, headers);
+      return;
+    }
+    if (rpcVoid) {
+      send(res, 204, '', headers);
+      return;
+    }
+    headers['content-type'] = rpcScalar && shape === 'csv' ? 'application/json; charset=utf-8' : contentType;
+    if (!rpcScalar) {
+      const offset = offsetOf(rangeHeader, url.searchParams);
+      if (total !== null && offset > 0 && offset >= total && total > 0)
+        throw new RestError(
+          416,
+          'PGRST103',
+          'Requested range not satisfiable',
+          `An offset of ${offset} was requested, but there are only ${total} rows.`,
+          null,
+          { 'content-range': `*/${total}` },
+        );
+      headers['content-range'] =
+        pageTotal === 0 ? `*/${total ?? '*'}` : `${offset}-${offset + pageTotal - 1}/${total ?? '*'}`;
+      if (total !== null && pageTotal > 0 && (offset > 0 || offset + pageTotal < total)) status = 206;
+    }
+    send(res, status, outcome.body, headers, method === 'HEAD');
+  }
+
+  return {
+    handle,
+    reloadSchema,
+    async stop() {
+      await listener.unlisten().catch(() => {});
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidBody('Empty or invalid json');
+  }
+}
+
+function defaultExpr(): string {
+  return 'DEFAULT';
+}
+
+function paginate(
+  range: { offset: number; limit: number | null } | null,
+  limit: number | null,
+  offset: number | null,
+  maxRows: number | null,
+): { offset: number; limit: number | null } {
+  let lim = limit;
+  let off = offset ?? 0;
+  if (range) {
+    off = offset ?? range.offset;
+    lim = lim ?? range.limit;
+  }
+  if (maxRows !== null) lim = lim === null ? maxRows : Math.min(lim, maxRows);
+  return { offset: off, limit: lim };
+}
+
+function offsetOf(range: { offset: number } | null, params: URLSearchParams): number {
+  const o = params.get('offset');
+  return o !== null ? Number(o) : (range?.offset ?? 0);
+}
+
+/** Named-argument overload resolution: every key an argument, every argument without a default given. */
+function pickRoutine(all: RoutineDef[], keys: Set<string>, allowSingleJson: boolean): RoutineDef | null {
+  const exact = all.filter(
+    (r) =>
+      r.args.every((a) => a.name !== '' || a.hasDefault) &&
+      [...keys].every((k) => r.args.some((a) => a.name === k)) &&
+      r.args.every((a) => a.hasDefault || keys.has(a.name)),
+  );
+  if (exact[0]) return exact[0];
+  if (allowSingleJson)
+    return (
+      all.find(
+        (r) => r.args.length === 1 && /^jsonb?$/.test(r.args[0]?.type ?? '') && r.args[0]?.name === '',
+      ) ?? null
+    );
+  return null;
+}
+
+import { filterSql as filterSqlFor } from './build-query.ts';
