@@ -17,7 +17,12 @@ interface ProjectProcess {
 }
 
 // The project's processes, in start order. Workers, the web app and the bot add themselves here.
-const processes: ProjectProcess[] = [];
+const processes: ProjectProcess[] = [
+  // The local exchange (Alpaca protocol on :54329) and the ingester reading it into Postgres; set
+  // MARKET_FEED_URL and ALPACA_API_KEY_ID/ALPACA_API_SECRET_KEY to ingest Alpaca instead (NEXURAL_SIMULATOR=off).
+  { name: 'simulator', entry: 'workers/simulator/main.ts', enabled: (e) => e.NEXURAL_SIMULATOR !== 'off' },
+  { name: 'market-feed', entry: 'workers/market-feed/main.ts' },
+];
 
 const { stack, env } = await startForeground(root);
 const childEnv = {

@@ -125,7 +125,8 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
         return;
     }
     if (queue.length >= maxQueue && !conn.paused) conn.pause();
-    if (queue.length >= batchSize) notify();
+    // Wake the writer on the first message (it then lets the batch grow for flushMs) and on a full batch.
+    if (queue.length === 1 || queue.length >= batchSize) notify();
   };
 
   const conn = new FeedConnection({
