@@ -53,7 +53,6 @@ function parsePrefer(header: string | string[] | undefined): Prefer {
 function preferenceApplied(p: Prefer, method: string): string | null {
   const out: string[] = [];
   if (p.resolution && method === 'POST') out.push(`resolution=${p.resolution}`);
-  if (p.missing && (method === 'POST' || method === 'PATCH')) out.push('missing=default');
   if (p.return && method !== 'GET' && method !== 'HEAD') out.push(`return=${p.return}`);
   if (p.count) out.push(`count=${p.count}`);
   if (p.tx) out.push(`tx=${p.tx}`);
@@ -356,13 +355,13 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       let from: string;
       let call: string;
       if (single) {
-        call = `${ident(fn.schema)}.${ident(fn.name)}(${params.add(rawJson ?? JSON.stringify(args))}::${firstArg?.type})`;
+        call = `${ident(fn.schema)}.${ident(fn.name)}(${params.add(method === 'POST' ? bodyText || '{}' : JSON.stringify(args))}::text::${firstArg?.type})`;
         from = '';
       } else {
         const used = fn.args.filter((a) => argKeys.has(a.name));
         call = `${ident(fn.schema)}.${ident(fn.name)}(${used.map((a) => `${ident(a.name)} := _pgrst_args.${ident(a.name)}`).join(', ')})`;
         from = used.length
-          ? `json_to_record(${params.add(method === 'POST' ? bodyText || '{}' : JSON.stringify(args))}::json) AS _pgrst_args(${used.map((a) => `${ident(a.name)} ${a.type}`).join(', ')})`
+          ? `json_to_record(${params.add(method === 'POST' ? bodyText || '{}' : JSON.stringify(args))}::text::json) AS _pgrst_args(${used.map((a) => `${ident(a.name)} ${a.type}`).join(', ')})`
           : '';
       }
       const alias = fn.name;
@@ -445,19 +444,10 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
           const cols = keys.map(ident);
           if (method === 'POST') {
             status = 201;
-            let src = `SELECT ${cols.map((c) => `_pgrst_b.${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${params.add(raw)}::json) _pgrst_b`;
-            if (prefer.missing === 'default' && keys.length) {
-              // absent keys take the column default: per row, keep only the keys it carries
-              src = `SELECT ${keys
-                .map((k) => {
-                  const c = table.columns.get(k);
-                  return `CASE WHEN _pgrst_j ? ${params.add(k)} THEN (jsonb_populate_record(NULL::${target}, _pgrst_j)).${ident(k)} ELSE ${c?.hasDefault ? `(${defaultExpr()})` : 'NULL'} END`;
-                })
-                .join(', ')} FROM jsonb_array_elements(${params.add(raw)}::jsonb) _pgrst_j`;
-            }
+            const src = `SELECT ${cols.map((c) => `_pgrst_b.${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${params.add(raw)}::text::json) _pgrst_b`;
             mutation = keys.length
               ? `INSERT INTO ${target} AS ${ident(alias)} (${cols.join(', ')}) ${src}`
-              : `INSERT INTO ${target} AS ${ident(alias)} SELECT FROM json_array_elements(${params.add(raw)}::json)`;
+              : `INSERT INTO ${target} AS ${ident(alias)} SELECT FROM json_array_elements(${params.add(raw)}::text::json)`;
             if (keys.length === 0) mutation = `INSERT INTO ${target} AS ${ident(alias)} DEFAULT VALUES`;
             if (prefer.resolution) {
               const conflict = url.searchParams.get('on_conflict');
@@ -481,7 +471,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
             if (rows.length !== 1) throw invalidBody('PATCH body must be a single JSON object');
             if (keys.length === 0) mutation = `SELECT * FROM ${target} AS ${ident(alias)} WHERE FALSE`;
             else
-              mutation = `UPDATE ${target} AS ${ident(alias)} SET ${cols.map((c) => `${c} = _pgrst_b.${c}`).join(', ')} FROM (SELECT * FROM json_populate_record(NULL::${target}, ${params.add(JSON.stringify(rows[0]) === bodyText.trim() ? bodyText : bodyText)}::json)) _pgrst_b${where(alias)} RETURNING ${ident(alias)}.*`;
+              mutation = `UPDATE ${target} AS ${ident(alias)} SET ${cols.map((c) => `${c} = _pgrst_b.${c}`).join(', ')} FROM (SELECT * FROM json_populate_record(NULL::${target}, ${params.add(bodyText)}::text::json)) _pgrst_b${where(alias)} RETURNING ${ident(alias)}.*`;
           }
         }
         const wantBody = prefer.return === 'representation';
@@ -575,10 +565,6 @@ function parseJson(text: string): unknown {
   } catch {
     throw invalidBody('Empty or invalid json');
   }
-}
-
-function defaultExpr(): string {
-  return 'DEFAULT';
 }
 
 function paginate(
