@@ -118,6 +118,11 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     onnotice: () => {},
     // Bodies are text built in SQL; counts arrive as strings. No client-side type parsing needed.
     transform: { undefined: null },
+    // Values are already JSON text from the request; postgres.js would otherwise JSON-encode them again.
+    types: {
+      pgrstJson: { to: 114, from: [114], serialize: (x: unknown) => String(x), parse: (x: string) => x },
+      pgrstJsonb: { to: 3802, from: [3802], serialize: (x: unknown) => String(x), parse: (x: string) => x },
+    },
   });
   let cache: SchemaCache = await loadSchemaCache(sql, opts.api.schemas);
   const reloadSchema = async () => {
@@ -239,7 +244,8 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
         });
       }
       if (typeof claims.role === 'string') role = claims.role;
-      setAuthenticated(true);
+      // PostgREST's 401-vs-403 split: a request is "authenticated" when it runs as a role other than anon.
+      setAuthenticated(role !== 'anon');
     }
 
     // Profile → schema

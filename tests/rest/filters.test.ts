@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestStack } from '../helpers/stack.ts';
+import { restClient, startRestStack } from './helpers.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startRestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const users = () => restClient(stack, stack.anonKey).from('rest_users');
+const names = (rows: { username: string }[] | null) => (rows ?? []).map((r) => r.username).sort();
+
+describe('filters', () => {
+  it('combines comparison operators', async () => {
+    const { data } = await users().select('username').gte('age', 25).lt('age', 40);
+    expect(names(data)).toEqual(['kiwi', 'supabot']);
+  });
+
+  it('matches like/ilike with * wildcards and regex match', async () => {
+    expect(names((await users().select('username').like('username', '*bot')).data)).toEqual(['supabot']);
+    expect(names((await users().select('username').ilike('username', 'KI*')).data)).toEqual(['kiwi']);
+    expect(names((await users().select('username').match({ status: 'OFFLINE' })).data)).toEqual(['kiwi']);
+  });
+
+  it('filters with is, in and not', async () => {
+    expect(names((await users().select('username').is('age', null)).data)).toEqual(['awailas']);
+    expect(names((await users().select('username').in('username', ['kiwi', 'awailas'])).data)).toEqual([
+      'awailas',
+      'kiwi',
+    ]);
+    expect(
+      names((await users().select('username').not('age', 'is', null).not('age', 'gt', 26)).data),
+    ).toEqual(['kiwi']);
+  });
+
+  it('filters arrays with cs, cd and ov', async () => {
+    expect(names((await users().select('username').contains('tags', ['admin'])).data)).toEqual([
+      'dragarcia',
+      'supabot',
+    ]);
+    expect(names((await users().select('username').containedBy('tags', ['human', 'admin'])).data)).toEqual([
+      'awailas',
+      'dragarcia',
+      'kiwi',
+    ]);
+    expect(names((await users().select('username').overlaps('tags', ['bot', 'human'])).data)).toEqual([
+      'dragarcia',
+      'kiwi',
+      'supabot',
+    ]);
+  });
+
+  it('filters jsonb with cs and a ->> path', async () => {
+    expect(names((await users().select('username').contains('profile', { lang: 'en' })).data)).toEqual([
+      'supabot',
+    ]);
+    expect(names((await users().select('username').eq('profile->>lang', 'nz')).data)).toEqual(['kiwi']);
+  });
+
+  it('evaluates nested or/and trees', async () => {
+    const { data } = await users().select('username').or('age.gt.35,and(status.eq.OFFLINE,age.lt.30)');
+    expect(names(data)).toEqual(['dragarcia', 'kiwi']);
+  });
+
+  it('filters an embedded resource with or on the referenced table', async () => {
+    const { data } = await restClient(stack, stack.anonKey)
+      .from('rest_channels')
+      .select('slug, rest_messages(message)')
+      .or('message.eq.Another message', { referencedTable: 'rest_messages' })
+      .eq('slug', 'public');
+    expect(data).toEqual([{ slug: 'public', rest_messages: [{ message: 'Another message' }] }]);
+  });
+
+  it('keeps only parents with matching children through !inner', async () => {
+    const { data } = await restClient(stack, stack.anonKey)
+      .from('rest_channels')
+      .select('slug, rest_messages!inner(message)')
+      .eq('rest_messages.message', 'Perfection is attained');
+    expect(data).toEqual([{ slug: 'random', rest_messages: [{ message: 'Perfection is attained' }] }]);
+  });
+
+  it('counts embedded rows and spreads a to-one', async () => {
+    const { data } = await restClient(stack, stack.anonKey)
+      .from('rest_messages')
+      .select('message, ...rest_users(author:username)')
+      .order('id')
+      .limit(1);
+    expect(data).toEqual([{ message: 'Hello World 👋', author: 'supabot' }]);
+    const { data: counted } = await restClient(stack, stack.anonKey)
+      .from('rest_channels')
+      .select('slug, rest_messages(count)')
+      .order('slug');
+    expect(counted).toEqual([
+      { slug: 'public', rest_messages: [{ count: 2 }] },
+      { slug: 'random', rest_messages: [{ count: 1 }] },
+    ]);
+  });
+});
+
+describe('order, ranges, counts and shapes', () => {
+  it('orders with nullsfirst and paginates with range and exact count (206)', async () => {
+    const { data, count, status } = await users()
+      .select('username', { count: 'exact' })
+      .order('age', { ascending: false, nullsFirst: true })
+      .range(0, 1);
+    expect(status).toBe(206);
+    expect(count).toBe(4);
+    expect(data?.map((r) => r.username)).toEqual(['awailas', 'dragarcia']);
+  });
+
+  it('sets Content-Range for a Range header', async () => {
+    const res = await fetch(`${stack.apiUrl}/rest/v1/rest_users?select=id&order=id`, {
+      headers: { apikey: stack.anonKey, range: '1-2', prefer: 'count=exact' },
+    });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe('1-2/4');
+    expect(res.headers.get('preference-applied')).toBe('count=exact');
+    expect(await res.json()).toEqual([{ id: 2 }, { id: 3 }]);
+  });
+
+  it('answers 416 PGRST103 for an offset past the end', async () => {
+    const { status, error } = await users().select('id', { count: 'exact' }).range(10, 20);
+    expect(status).toBe(416);
+    expect(error?.code).toBe('PGRST103');
+  });
+
+  it('returns one object with single() and 406 PGRST116 otherwise', async () => {
+    const one = await users().select('username').eq('id', 2).single();
+    expect(one.data).toEqual({ username: 'kiwi' });
+    const many = await users().select('username').single();
+    expect(many.status).toBe(406);
+    expect(many.error?.code).toBe('PGRST116');
+    const none = await users().select('username').eq('id', 999).maybeSingle();
+    expect(none.error).toBeNull();
+    expect(none.data).toBeNull();
+  });
+
+  it('answers HEAD with headers only', async () => {
+    const { count, data, status } = await users().select('*', { count: 'exact', head: true });
+    expect(status).toBe(200);
+    expect(count).toBe(4);
+    expect(data).toBeNull();
+  });
+
+  it('answers text/csv', async () => {
+    const { data } = await users().select('id, username').in('id', [1, 2]).order('id').csv();
+    expect(data).toBe('id,username\n1,supabot\n2,kiwi');
+  });
+
+  it('reads a view', async () => {
+    const { data } = await restClient(stack, stack.anonKey).from('rest_user_names').select().eq('id', 2);
+    expect(data).toEqual([{ id: 2, username: 'kiwi' }]);
+  });
+
+  it('reloads the schema cache on NOTIFY pgrst', async () => {
+    await stack.db.sql`create table public.rest_late (id int primary key)`;
+    await stack.db.sql`notify pgrst, 'reload schema'`;
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await restClient(stack, stack.anonKey).from('rest_late').select()).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe(200);
+  });
+});
