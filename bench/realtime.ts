@@ -1,0 +1,249 @@
+// `npm run bench:realtime`: commit→delivery latency of postgres_changes checked against RLS for every
+// subscriber, against broadcast delivery over the same sockets in the same run.
+//
+// Setup: one Postgres, the stack's services in a child process (the server), and this process holding 1,000
+// WebSocket subscribers (Phoenix vsn 2.0.0, as realtime-js) on 127.0.0.1: 10 teams of 100 users, each its own
+// JWT. Every subscriber listens to all INSERTs on bench_rt; RLS lets a user see a row only if they are a member
+// of the row's team (a policy with a subquery on a membership table), so each change is evaluated for all
+// 1,000 subscribers (grouped by claims) and delivered to 100. The baseline broadcasts the same number of
+// messages per second to the team topics (same fan-out of 100). Bounded: ~10 s per phase, ~40 s in all.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import WebSocket from 'ws';
+import { dbUrl, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from '../stack/config.ts';
+import { signJwt } from '../stack/jwt.ts';
+import { startCluster } from '../stack/postgres/cluster.ts';
+import { prepareDatabase } from '../stack/postgres/prepare.ts';
+import { startServices } from '../stack/services.ts';
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
+const TEAMS = 10;
+const RATE = Number(process.env.BENCH_RATE ?? 200); // changes (and broadcasts) per second
+const PHASE_MS = 10_000;
+const DRAIN_MS = 3_000;
+const root = path.resolve(import.meta.dirname, '..');
+
+if (process.argv[2] === 'serve') {
+  // Child: the Supabase surface over the prepared database, so server and clients each get a core.
+  const [dbPort, database] = [Number(process.argv[3]), process.argv[4] as string];
+  const services = await startServices({
+    dbPort,
+    database,
+    apiPort: 0,
+    jwtSecret: LOCAL_JWT_SECRET,
+    anonKey: LOCAL_ANON_KEY,
+    serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,
+  });
+  console.log(`READY ${services.apiUrl}`);
+  const stop = () => void services.stop().finally(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  // The parent holds our stdin open: if it dies, so do we.
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+} else {
+  await main();
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+interface Phase {
+  latencies: number[];
+  distinct: Set<string>;
+}
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nexural-bench-rt-'));
+  const cluster = await startCluster({
+    dataDir,
+    port: 54900 + Math.floor(Math.random() * 90),
+    ephemeral: true,
+  });
+  let server: ReturnType<typeof spawn> | undefined;
+  const sockets: WebSocket[] = [];
+  try {
+    await prepareDatabase(cluster, {
+      migrationsDir: path.join(root, 'supabase', 'migrations'),
+      seedPath: path.join(root, 'supabase', 'seed.sql'),
+    });
+    // The bench cluster is ephemeral (synchronous_commit off); the writer commits as production does, so its
+    // WAL is flushed, and visible to the replication slot, at commit rather than on the WAL writer's schedule.
+    const sql = postgres(dbUrl({ port: cluster.port }), {
+      max: 8,
+      onnotice: () => {},
+      connection: { synchronous_commit: 'on' },
+    });
+    await sql.unsafe(`
+      create table public.bench_members (team int not null, user_id uuid not null, primary key (team, user_id));
+      create table public.bench_rt (id bigint generated always as identity primary key, team int not null,
+        body text not null);
+      alter table public.bench_members enable row level security;
+      alter table public.bench_rt enable row level security;
+      create policy bench_members_self on public.bench_members for select to authenticated
+        using (user_id = (select auth.uid()));
+      create policy bench_rt_team_select on public.bench_rt for select to authenticated
+        using (exists (select 1 from public.bench_members m where m.team = bench_rt.team
+                       and m.user_id = (select auth.uid())));
+      alter publication supabase_realtime add table public.bench_rt;
+    `);
+    const users = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ id: randomUUID(), team: i % TEAMS }));
+    await sql`insert into bench_members ${sql(users.map((u) => ({ team: u.team, user_id: u.id })))}`;
+
+    server = spawn(
+      process.execPath,
+      ['--import', 'tsx', import.meta.filename, 'serve', String(cluster.port), 'postgres'],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    const apiUrl = await new Promise<string>((resolve, reject) => {
+      server?.stdout?.on('data', (d: Buffer) => {
+        const m = /READY (\S+)/.exec(d.toString());
+        if (m) resolve(m[1] as string);
+      });
+      server?.once('exit', () => reject(new Error('server exited')));
+    });
+
+    let phase: Phase = { latencies: [], distinct: new Set() };
+    const wsUrl = `${apiUrl.replace('http', 'ws')}/realtime/v1/websocket?apikey=${LOCAL_ANON_KEY}&vsn=2.0.0`;
+    const t0 = performance.now();
+    await Promise.all(
+      users.map(async (u, i) => {
+        const token = await signJwt(
+          { sub: u.id, role: 'authenticated', aud: 'authenticated' },
+          LOCAL_JWT_SECRET,
+        );
+        const ws = new WebSocket(wsUrl);
+        sockets.push(ws);
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+        });
+        const joined = new Promise<void>((resolve, reject) => {
+          ws.on('message', (data, isBinary) => {
+            const now = Date.now();
+            if (isBinary) {
+              // User broadcast (kind 4): the JSON payload sits after the header, topic and event.
+              const buf = data as Buffer;
+              const body = JSON.parse(
+                buf.subarray(5 + (buf[1] as number) + (buf[2] as number) + (buf[3] as number)).toString(),
+              );
+              phase.latencies.push(now - body.sentAt);
+              phase.distinct.add(`b${body.n}`);
+              return;
+            }
+            const text = data.toString();
+            const frame = JSON.parse(text);
+            if (frame[3] === 'postgres_changes') {
+              const d = frame[4].data;
+              phase.latencies.push(now - Date.parse(d.commit_timestamp));
+              phase.distinct.add(`c${d.record.id}`);
+            } else if (frame[3] === 'phx_reply' && frame[1] === `join-${i}`) {
+              if (frame[4].status === 'ok') resolve();
+              else reject(new Error(text));
+            }
+          });
+        });
+        ws.send(
+          JSON.stringify([
+            `join-${i}`,
+            `join-${i}`,
+            `realtime:team-${u.team}`,
+            'phx_join',
+            {
+              access_token: token,
+              config: {
+                broadcast: { self: false, ack: false },
+                presence: { enabled: false },
+                postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'bench_rt' }],
+              },
+            },
+          ]),
+        );
+        await joined;
+      }),
+    );
+    console.log(
+      `${SUBSCRIBERS} sockets connected and joined in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // Offered load at a fixed rate: one insert (its own transaction) or one broadcast every 1/RATE s.
+    const paced = async (send: (n: number) => Promise<unknown>) => {
+      const total = Math.round((RATE * PHASE_MS) / 1000);
+      const start = performance.now();
+      const inflight: Promise<unknown>[] = [];
+      for (let n = 0; n < total; n++) {
+        const due = start + (n * 1000) / RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        // Promise.resolve starts it now: a postgres.js query is lazy until something awaits it.
+        inflight.push(Promise.resolve(send(n)));
+      }
+      await Promise.all(inflight);
+      await new Promise((r) => setTimeout(r, DRAIN_MS));
+      return total;
+    };
+
+    const report = (name: string, p: Phase, offered: number, kind: string) => {
+      const sorted = [...p.latencies].sort((a, b) => a - b);
+      const expected = offered * (SUBSCRIBERS / TEAMS);
+      const seconds = PHASE_MS / 1000;
+      console.log(
+        `${name.padEnd(30)} offered ${(offered / seconds).toFixed(0)} ${kind}/s; delivered ${p.distinct.size}/${offered} ` +
+          `${kind} (${(p.distinct.size / seconds).toFixed(0)}/s), ${sorted.length}/${expected} messages ` +
+          `(${(sorted.length / seconds).toFixed(0)}/s); latency p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1)} ms`,
+      );
+      return {
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        complete: sorted.length === expected,
+      };
+    };
+
+    phase = { latencies: [], distinct: new Set() };
+    const offeredC = await paced(
+      (n) => sql`insert into bench_rt (team, body) values (${n % TEAMS}, ${`change ${n}`})`,
+    );
+    const c = report('postgres_changes + RLS', phase, offeredC, 'changes');
+
+    // Baseline: broadcast through the REST endpoint to the team topics (fan-out 100 each).
+    phase = { latencies: [], distinct: new Set() };
+    const offeredB = await paced((n) =>
+      fetch(`${apiUrl}/realtime/v1/api/broadcast`, {
+        method: 'POST',
+        headers: { apikey: LOCAL_SERVICE_ROLE_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          messages: [{ topic: `team-${n % TEAMS}`, event: 'tick', payload: { n, sentAt: Date.now() } }],
+        }),
+      }).then((r) => r.arrayBuffer()),
+    );
+    const b = report('broadcast (baseline)', phase, offeredB, 'broadcasts');
+
+    console.log(
+      `p99 ratio postgres_changes/broadcast: ${(c.p99 / b.p99).toFixed(2)}x; p50 ratio: ${(c.p50 / b.p50).toFixed(2)}x`,
+    );
+    console.log(
+      `target p99 < 100 ms at ${RATE} changes/s to ${SUBSCRIBERS} subscribers: ${c.p99 < 100 && c.complete ? 'MET' : 'NOT MET'}` +
+        ` (p99 ${c.p99} ms${c.complete ? '' : ', not every message delivered within the phase'})`,
+    );
+    await sql.end();
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => {
+        server?.once('exit', r);
+        setTimeout(r, 5000);
+      });
+    }
+    await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
