@@ -134,6 +134,19 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
   });
   const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
 
+  // Verified tokens are remembered until they expire (as PostgREST's JWT cache does): the anon key and a
+  // user's access token arrive on every request.
+  const jwtCache = new Map<string, { claims: Record<string, unknown>; exp: number }>();
+  async function verifyCached(token: string): Promise<Record<string, unknown>> {
+    const now = Date.now() / 1000;
+    const hit = jwtCache.get(token);
+    if (hit && hit.exp > now) return hit.claims;
+    const claims = await verifyJwt(token, opts.jwtSecret);
+    if (jwtCache.size >= 10_000) jwtCache.clear();
+    jwtCache.set(token, { claims, exp: typeof claims.exp === 'number' ? claims.exp : now + 60 });
+    return claims;
+  }
+
   interface Outcome {
     total: string | null;
     page_total: string;
@@ -153,7 +166,8 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     query: string,
     params: unknown[],
     readOnly: boolean,
-    decide: (o: Outcome) => 'commit' | 'rollback' | null,
+    /** Given null: the ending if known before the result, else null to decide on the result. */
+    decide: (o: Outcome | null) => 'commit' | 'rollback' | null,
   ): Promise<Outcome> {
     const conn = await sql.reserve();
     try {
@@ -172,15 +186,18 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       const main = conn.unsafe<Outcome[]>(query, params as postgres.ParameterOrJSON<never>[], {
         prepare: true,
       });
-      const results = await Promise.allSettled([begin, set, main]);
+      // When the ending does not depend on the result, it joins the pipeline: one round trip per request.
+      // COMMIT of a failed transaction only rolls it back.
+      const early = decide(null);
+      const end = early ? conn.unsafe(early === 'commit' ? 'COMMIT' : 'ROLLBACK') : null;
+      const results = await Promise.allSettled(end ? [begin, set, main, end] : [begin, set, main]);
       const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
       if (failed) {
-        await conn.unsafe('ROLLBACK').catch(() => {});
+        if (!end) await conn.unsafe('ROLLBACK').catch(() => {});
         throw failed.reason;
       }
       const outcome = (results[2] as PromiseFulfilledResult<Outcome[]>).value[0] as Outcome;
-      const end = decide(outcome) ?? 'commit';
-      await conn.unsafe(end === 'commit' ? 'COMMIT' : 'ROLLBACK');
+      if (!end) await conn.unsafe(decide(outcome) === 'rollback' ? 'ROLLBACK' : 'COMMIT');
       return outcome;
     } finally {
       conn.release();
@@ -230,7 +247,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
           'www-authenticate': 'Bearer',
         });
       try {
-        claims = await verifyJwt((m[1] ?? '').trim(), opts.jwtSecret);
+        claims = await verifyCached((m[1] ?? '').trim());
       } catch (e) {
         if (!(e instanceof JwtError)) throw e;
         const expired = e.reason === 'expired';
@@ -504,7 +521,8 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     const single = shapeWanted === 'object';
     const outcome = await run(settings, query, params.values, readLike, (o) => {
       if (prefer.tx === 'rollback') return 'rollback';
-      if (single && isMutation && Number(o.page_total) !== 1) return 'rollback';
+      // A mutation asked for as one object is undone unless it touched exactly one row.
+      if (single && isMutation) return o === null ? null : Number(o.page_total) !== 1 ? 'rollback' : 'commit';
       return 'commit';
     });
     const pageTotal = Number(outcome.page_total);
