@@ -3,6 +3,7 @@
 // with postgres.js in the same run. Target: gateway GET-by-key throughput ≥ 60% of direct SQL.
 // Bounded: 5 s per timed phase (8 phases, ~45 s with setup); only 127.0.0.1; stops by itself.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -89,9 +90,34 @@ try {
   const rest = `${svc.apiUrl}/rest/v1`;
   const headers = { apikey: LOCAL_ANON_KEY, authorization: `Bearer ${LOCAL_ANON_KEY}` };
   const json = { ...headers, 'content-type': 'application/json' };
-  const ok = async (res: Response) => {
-    const body = await res.text();
-    if (res.status >= 300) throw new Error(`${res.status} ${body}`);
+  // node:http with keep-alive rather than fetch: the client's own cost should not count against the gateway.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const apiUrl = new URL(svc.apiUrl);
+  const fetch = (url: string, init: { method?: string; headers: Record<string, string>; body?: string }) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          agent,
+          host: apiUrl.hostname,
+          port: apiUrl.port,
+          path: url.slice(svc.apiUrl.length),
+          method: init.method ?? 'GET',
+          headers: init.headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  const ok = async (res: { status: number; body: string }) => {
+    if (res.status >= 300) throw new Error(`${res.status} ${res.body}`);
   };
   // The baseline: the same statement straight to Postgres as `postgres` (no transaction, role switch or JSON
   // building), with as many connections as clients.
