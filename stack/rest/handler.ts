@@ -278,7 +278,8 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
         `Only the following schemas are exposed: ${opts.api.schemas.join(', ')}`,
       );
     const baseHeaders: Record<string, string> = {};
-    if (profileHeader) baseHeaders['content-profile'] = schema;
+    // Set on the response itself so error answers carry it too.
+    if (profileHeader) res.setHeader('content-profile', schema);
 
     const accept = header(req, 'accept') ?? '*/*';
     const shapeWanted: BodyShape = accept.includes(OBJECT_MEDIA)

@@ -106,6 +106,35 @@ describe('insert, update, delete', () => {
   });
 });
 
+describe('headers', () => {
+  it('answers return=headers-only with a Location for the new row', async () => {
+    const res = await fetch(`${stack.apiUrl}/rest/v1/rest_channels`, {
+      method: 'POST',
+      headers: {
+        apikey: stack.serviceRoleKey,
+        authorization: `Bearer ${stack.serviceRoleKey}`,
+        'content-type': 'application/json',
+        prefer: 'return=headers-only',
+      },
+      body: JSON.stringify({ slug: 'located' }),
+    });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe('');
+    const [row] = await stack.db.sql`select id from rest_channels where slug = 'located'`;
+    expect(res.headers.get('location')).toBe(`/rest_channels?id=eq.${row?.id}`);
+    expect(res.headers.get('content-range')).toBe('*/*');
+  });
+
+  it('switches schema with Accept-Profile and echoes it in Content-Profile', async () => {
+    const res = await fetch(`${stack.apiUrl}/rest/v1/rest_users?select=id`, {
+      headers: { apikey: stack.anonKey, 'accept-profile': 'graphql_public' },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-profile')).toBe('graphql_public');
+    expect((await res.json()).code).toBe('PGRST205');
+  });
+});
+
 describe('rpc', () => {
   it('calls a scalar function with named args by POST', async () => {
     const { data, error } = await anon().rpc('rest_add', { a: 2, b: 40 });
