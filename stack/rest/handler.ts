@@ -53,6 +53,7 @@ function parsePrefer(header: string | string[] | undefined): Prefer {
 function preferenceApplied(p: Prefer, method: string): string | null {
   const out: string[] = [];
   if (p.resolution && method === 'POST') out.push(`resolution=${p.resolution}`);
+  if (p.missing && method === 'POST') out.push('missing=default');
   if (p.return && method !== 'GET' && method !== 'HEAD') out.push(`return=${p.return}`);
   if (p.count) out.push(`count=${p.count}`);
   if (p.tx) out.push(`tx=${p.tx}`);
@@ -468,7 +469,18 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
           const cols = keys.map(ident);
           if (method === 'POST') {
             status = 201;
-            const src = `SELECT ${cols.map((c) => `_pgrst_b.${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${params.add(raw)}::text::json) _pgrst_b`;
+            let src = '';
+            if (prefer.missing !== 'default')
+              src = `SELECT ${cols.map((c) => `_pgrst_b.${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${params.add(raw)}::text::json) _pgrst_b`;
+            else {
+              // Keys a row leaves out take the column default (catalog SQL from pg_attrdef), not NULL.
+              src = `SELECT ${keys
+                .map((k) => {
+                  const dflt = table.columns.get(k)?.defaultExpr ?? 'NULL';
+                  return `CASE WHEN _pgrst_j.j ? ${params.add(k)}::text THEN (jsonb_populate_record(NULL::${target}, _pgrst_j.j)).${ident(k)} ELSE ${dflt} END`;
+                })
+                .join(', ')} FROM jsonb_array_elements(${params.add(raw)}::text::jsonb) AS _pgrst_j(j)`;
+            }
             mutation = keys.length
               ? `INSERT INTO ${target} AS ${ident(alias)} (${cols.join(', ')}) ${src}`
               : `INSERT INTO ${target} AS ${ident(alias)} SELECT FROM json_array_elements(${params.add(raw)}::text::json)`;

@@ -7,6 +7,8 @@ export interface Column {
   type: string;
   nullable: boolean;
   hasDefault: boolean;
+  /** The column default as SQL from pg_attrdef, used for `Prefer: missing=default`. */
+  defaultExpr: string | null;
 }
 
 export interface Table {
@@ -59,10 +61,22 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
       select n.nspname as schema, c.relname as name, c.relkind as kind
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = any(${schemas}) and c.relkind in ('r','v','m','f','p')`,
-    sql<{ schema: string; rel: string; name: string; type: string; notnull: boolean; hasdef: boolean }[]>`
+    sql<
+      {
+        schema: string;
+        rel: string;
+        name: string;
+        type: string;
+        notnull: boolean;
+        hasdef: boolean;
+        defexpr: string | null;
+      }[]
+    >`
       select n.nspname as schema, c.relname as rel, a.attname as name,
              format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as notnull,
-             (a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') as hasdef
+             (a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') as hasdef,
+             (select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d
+              where d.adrelid = a.attrelid and d.adnum = a.attnum and a.attgenerated = '') as defexpr
       from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = any(${schemas}) and c.relkind in ('r','v','m','f','p')
         and a.attnum > 0 and not a.attisdropped
@@ -125,6 +139,7 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
       type: c.type,
       nullable: !c.notnull,
       hasDefault: c.hasdef,
+      defaultExpr: c.defexpr,
     });
   for (const p of pks) {
     const t = tables.get(qualified(p.schema, p.rel));

@@ -40,6 +40,19 @@ describe('insert, update, delete', () => {
     expect(count).toBe(2);
   });
 
+  it('fills keys a row leaves out with the column default under missing=default', async () => {
+    const { data, error } = await service()
+      .from('rest_users')
+      .insert([{ username: 'def-a', status: 'AWAY' }, { username: 'def-b' }], { defaultToNull: false })
+      .select('username, status')
+      .order('username');
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { username: 'def-a', status: 'AWAY' },
+      { username: 'def-b', status: 'ONLINE' },
+    ]);
+  });
+
   it('upserts with merge-duplicates on a unique column', async () => {
     const { data, error } = await service()
       .from('rest_users')
