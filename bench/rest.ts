@@ -1,7 +1,7 @@
 // `npm run bench:rest`: /rest/v1 through the gateway at 32 concurrent clients for four request shapes (GET by
 // primary key, a filtered list with an embed, an insert, an RPC), each against the same query run directly
 // with postgres.js in the same run. Target: gateway GET-by-key throughput ≥ 60% of direct SQL.
-// Bounded: 5 s per timed phase (8 phases, ~45 s with setup); only 127.0.0.1; stops by itself.
+// Bounded: 5 s per timed phase after a 1.5 s warm-up per case (~60 s with setup); only 127.0.0.1; stops by itself.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -29,12 +29,12 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** CLIENTS workers calling `call` back to back for PHASE_MS. */
-async function closedLoop(call: (i: number) => Promise<void>): Promise<Result> {
+async function closedLoop(call: (i: number) => Promise<void>, ms = PHASE_MS): Promise<Result> {
   const latencies: number[] = [];
   let errors = 0;
   let seq = 0;
   const started = performance.now();
-  const deadline = started + PHASE_MS;
+  const deadline = started + ms;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < deadline) {
@@ -190,6 +190,9 @@ try {
 
   console.log(`bench:rest — ${CLIENTS} concurrent clients, ${PHASE_MS / 1000} s per phase, 127.0.0.1`);
   for (const c of cases) {
+    // Warm both paths (JIT, prepared statements, connection pools) before measuring.
+    await closedLoop(c.gateway, 1_000);
+    await closedLoop(c.sql, 500);
     const g = await closedLoop(c.gateway);
     const d = await closedLoop(c.sql);
     console.log(`${c.name.padEnd(22)} gateway ${fmt(g)}`);
