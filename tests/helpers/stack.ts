@@ -1,5 +1,6 @@
 // The Supabase HTTP surface in-process on a free port, over this test file's own freshly migrated database.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
 import type { Database } from '../../database.types.ts';
 import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from '../../stack/config.ts';
 import { type Services, startServices } from '../../stack/services.ts';
@@ -32,6 +33,8 @@ export async function startTestStack(opts: { db?: TestDatabase } = {}): Promise<
   const client = (key: string) =>
     createClient<Database>(services.apiUrl, key, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      // Node 20 has no global WebSocket; realtime-js needs one even when unused.
+      realtime: { transport: WebSocket as never },
     });
   return {
     db,

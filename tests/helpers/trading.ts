@@ -4,6 +4,7 @@
 // supabase-js's `{ data, error }` shape with PostgREST's error fields.
 import { createClient } from '@supabase/supabase-js';
 import type postgres from 'postgres';
+import WebSocket from 'ws';
 import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET } from '../../stack/config.ts';
 import { signJwt } from '../../stack/jwt.ts';
 import type { TestDatabase } from './db.ts';
@@ -136,6 +137,7 @@ export async function restTradingClient(apiUrl: string, userId: string | null): 
   const sb = createClient(apiUrl, LOCAL_ANON_KEY, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     global: { headers },
+    realtime: { transport: WebSocket as never },
   });
   const wrap = async <T>(p: PromiseLike<{ data: unknown; error: unknown }>): Promise<ApiResult<T>> => {
     const { data, error } = await p;

@@ -46,7 +46,7 @@ describe('supabase CLI', () => {
   });
 
   it('`db push` on a freshly bootstrapped database gives the same schema and history as the stack', async () => {
-    await supabase(['db', 'push', '--db-url', noTls(pushed.url), '--yes']);
+    await supabase(['db', 'push', '--db-url', noTls(pushed.url), '--yes', '--include-seed']);
     const [a, b] = await Promise.all([schemaSnapshot(migrated.sql), schemaSnapshot(pushed.sql)]);
     expect(b).toEqual(a);
     const history = (sql: postgres.Sql) =>
