@@ -24,6 +24,8 @@ export interface ServicesOptions {
   supabaseDir?: string;
   /** After a restart, how long Realtime waits for clients to rejoin before replaying its slot. */
   realtimeResumeGraceMs?: number;
+  /** Connections in the REST pool (default 10, PostgREST's db-pool). */
+  restPoolSize?: number;
 }
 
 export interface Services {
@@ -71,6 +73,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
     }),
     jwtSecret: opts.jwtSecret,
     api: readApiConfig(path.join(opts.supabaseDir ?? path.join(repoRoot, 'supabase'), 'config.toml')),
+    poolSize: opts.restPoolSize,
   });
   routes.push({ prefix: '/rest/v1', handler: rest.handle, requiresApiKey: true });
   const gateway = await listen(
