@@ -22,6 +22,8 @@ const processes: ProjectProcess[] = [
   // MARKET_FEED_URL and ALPACA_API_KEY_ID/ALPACA_API_SECRET_KEY to ingest Alpaca instead (NEXURAL_SIMULATOR=off).
   { name: 'simulator', entry: 'workers/simulator/main.ts', enabled: (e) => e.NEXURAL_SIMULATOR !== 'off' },
   { name: 'market-feed', entry: 'workers/market-feed/main.ts' },
+  // Periodic database work: order expiry after the close, equity snapshots for the equity curve.
+  { name: 'dispatcher', entry: 'workers/dispatcher/main.ts' },
 ];
 
 const { stack, env } = await startForeground(root);
