@@ -2,6 +2,8 @@
 // Realtime, Functions) mounts itself here as it is built.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AuthOverrides } from './auth/config.ts';
+import { startAuth } from './auth/service.ts';
 import { dbUrl, LOCAL_DB_PASSWORD } from './config.ts';
 import { createFunctions } from './functions/service.ts';
 import { createGateway, type Gateway, listen, type Route } from './gateway.ts';
@@ -26,6 +28,8 @@ export interface ServicesOptions {
   realtimeResumeGraceMs?: number;
   /** Connections in the REST pool (default 10, PostgREST's db-pool). */
   restPoolSize?: number;
+  /** Replaces settings that config.toml's [auth] gives (tests exercise rate limits, anonymous sign-ins...). */
+  auth?: AuthOverrides;
 }
 
 export interface Services {
@@ -76,6 +80,20 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
     poolSize: opts.restPoolSize,
   });
   routes.push({ prefix: '/rest/v1', handler: rest.handle, requiresApiKey: true });
+  const auth = await startAuth({
+    dbUrl: dbUrl({
+      port: opts.dbPort,
+      database: opts.database,
+      user: 'supabase_auth_admin',
+      password: LOCAL_DB_PASSWORD,
+    }),
+    jwtSecret: opts.jwtSecret,
+    configToml: path.join(opts.supabaseDir ?? path.join(repoRoot, 'supabase'), 'config.toml'),
+    apiUrl: () => apiUrl,
+    overrides: opts.auth,
+  });
+  // As behind Kong, /health and /settings need the apikey like every other Auth route.
+  routes.push({ prefix: '/auth/v1', handler: auth.handle, requiresApiKey: true });
   const gateway = await listen(
     createGateway({ routes, apiKeys: [opts.anonKey, opts.serviceRoleKey] }),
     opts.apiPort,
@@ -86,7 +104,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
     gateway,
     async stop() {
       // Realtime first: its upgraded sockets would otherwise hold the server's close open.
-      await Promise.all([realtime.stop(), functions.stop(), rest.stop()]);
+      await Promise.all([realtime.stop(), functions.stop(), rest.stop(), auth.stop()]);
       await gateway.close();
     },
   };

@@ -2,6 +2,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import type { Database } from '../../database.types.ts';
+import type { AuthOverrides } from '../../stack/auth/config.ts';
 import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from '../../stack/config.ts';
 import { type Services, startServices } from '../../stack/services.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -20,7 +21,13 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(opts: { db?: TestDatabase } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: {
+    db?: TestDatabase;
+    /** Auth settings other than config.toml's [auth] (rate limits, anonymous sign-ins...). */
+    auth?: AuthOverrides;
+  } = {},
+): Promise<TestStack> {
   const db = opts.db ?? (await createTestDatabase());
   const services = await startServices({
     dbPort: db.port,
@@ -29,6 +36,7 @@ export async function startTestStack(opts: { db?: TestDatabase } = {}): Promise<
     jwtSecret: LOCAL_JWT_SECRET,
     anonKey: LOCAL_ANON_KEY,
     serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,
+    auth: opts.auth,
   });
   const client = (key: string) =>
     createClient<Database>(services.apiUrl, key, {
