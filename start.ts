@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureWebBuild, remixServeCli } from './app/build.server.ts';
 import { onShutdown, startForeground } from './stack/start.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -12,6 +13,10 @@ interface ProjectProcess {
   name: string;
   /** A TypeScript entry point run with tsx. */
   entry: string;
+  /** Run the entry with plain node (a package's JavaScript CLI) instead of tsx, with these arguments. */
+  node?: () => string[];
+  /** Extra environment for this process. */
+  env?: (env: NodeJS.ProcessEnv) => Record<string, string>;
   /** Whether to start it (e.g. the bot only with a Discord token). */
   enabled?: (env: NodeJS.ProcessEnv) => boolean;
 }
@@ -24,6 +29,14 @@ const processes: ProjectProcess[] = [
   { name: 'market-feed', entry: 'workers/market-feed/main.ts' },
   // Periodic database work: order expiry after the close, equity snapshots for the equity curve.
   { name: 'dispatcher', entry: 'workers/dispatcher/main.ts' },
+  // The trader's web app (Remix, production build; rebuilt first only when app/ changed) on :3000.
+  {
+    name: 'web',
+    entry: remixServeCli(root),
+    node: () => [ensureWebBuild(root)],
+    env: (e) => ({ PORT: e.NEXURAL_WEB_PORT ?? '3000', NODE_ENV: 'production' }),
+    enabled: (e) => e.NEXURAL_WEB !== 'off',
+  },
 ];
 
 const { stack, env } = await startForeground(root);
@@ -39,9 +52,10 @@ const childEnv = {
 const children: ChildProcess[] = [];
 for (const p of processes) {
   if (p.enabled && !p.enabled(childEnv)) continue;
-  const child = spawn(process.execPath, ['--import', 'tsx', p.entry], {
+  const argv = p.node ? [p.entry, ...p.node()] : ['--import', 'tsx', p.entry];
+  const child = spawn(process.execPath, argv, {
     cwd: root,
-    env: childEnv,
+    env: { ...childEnv, ...p.env?.(childEnv) },
     stdio: 'pipe',
   });
   const prefix = (chunk: Buffer) =>
