@@ -1,7 +1,12 @@
-// Remix v2 classic compiler. The web app (app/) arrives with its own issue; this is where its build is set.
+// Remix v2 classic compiler: app/ builds to build/index.js (server) and public/build/ (browser assets).
 /** @type {import('@remix-run/dev').AppConfig} */
 export default {
   appDirectory: 'app',
   serverModuleFormat: 'esm',
   ignoredRouteFiles: ['**/.*', '**/*.test.*'],
+  future: {
+    v3_fetcherPersist: true,
+    v3_relativeSplatPath: true,
+    v3_throwAbortReason: true,
+  },
 };

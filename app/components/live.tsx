@@ -1,0 +1,118 @@
+// React hooks over Realtime: quotes by broadcast (topic market:quotes), the trader's own rows by
+// postgres_changes (Realtime checks each change against their RLS before sending it).
+import type { RealtimeChannel } from '@supabase/supabase-js';
+import { useEffect, useRef, useState } from 'react';
+import { realtimeAsUser } from '../realtime.client.ts';
+
+export interface LiveQuote {
+  symbol: string;
+  bid: number | null;
+  ask: number | null;
+  last: number | null;
+  prev_close?: number | null;
+  ts?: string;
+}
+
+export type LiveStatus = 'connecting' | 'live' | 'offline';
+
+const n = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+
+/** Latest quotes, seeded from the loader and moved by broadcasts. */
+export function useQuotes(initial: Record<string, LiveQuote>, onQuote?: (q: LiveQuote) => void) {
+  const [quotes, setQuotes] = useState(initial);
+  const onQuoteRef = useRef(onQuote);
+  onQuoteRef.current = onQuote;
+  useEffect(() => setQuotes(initial), [initial]);
+  const status = useChannel('market:quotes', (channel) =>
+    channel.on('broadcast', { event: 'quote' }, (message) => {
+      const p = message.payload as Record<string, unknown>;
+      const symbol = String(p.symbol ?? '');
+      if (!symbol) return;
+      setQuotes((prev) => {
+        const old = prev[symbol];
+        const next: LiveQuote = {
+          symbol,
+          bid: n(p.bid) ?? old?.bid ?? null,
+          ask: n(p.ask) ?? old?.ask ?? null,
+          last: n(p.last) ?? old?.last ?? null,
+          prev_close: old?.prev_close ?? null,
+          ts: typeof p.ts === 'string' ? p.ts : old?.ts,
+        };
+        onQuoteRef.current?.(next);
+        return { ...prev, [symbol]: next };
+      });
+    }),
+  );
+  return { quotes, status };
+}
+
+export type RowChange = {
+  table: string;
+  eventType: 'INSERT' | 'UPDATE' | 'DELETE';
+  new: Record<string, unknown>;
+  old: Record<string, unknown>;
+};
+
+/** Changes to the trader's rows in the given tables, filtered to one portfolio (or their user id). */
+export function useRowChanges(
+  key: string | null,
+  tables: Array<{ table: string; filter: 'portfolio' | 'user' }>,
+  portfolioId: string | null,
+  onChange: (change: RowChange) => void,
+) {
+  const handler = useRef(onChange);
+  handler.current = onChange;
+  return useChannel(key, (channel, userId) => {
+    for (const t of tables) {
+      const filter = t.filter === 'portfolio' ? `portfolio_id=eq.${portfolioId}` : `user_id=eq.${userId}`;
+      channel.on(
+        'postgres_changes' as never,
+        { event: '*', schema: 'public', table: t.table, filter } as never,
+        (payload: RowChange) => handler.current(payload),
+      );
+    }
+    return channel;
+  });
+}
+
+function useChannel(
+  topic: string | null,
+  setup: (channel: RealtimeChannel, userId: string | null) => RealtimeChannel,
+): LiveStatus {
+  const [status, setStatus] = useState<LiveStatus>('connecting');
+  const setupRef = useRef(setup);
+  setupRef.current = setup;
+  useEffect(() => {
+    if (!topic) return;
+    let channel: RealtimeChannel | undefined;
+    let gone = false;
+    void realtimeAsUser().then(({ supabase, userId }) => {
+      if (gone) return;
+      channel = setupRef.current(supabase.channel(topic), userId).subscribe((s) => {
+        setStatus(
+          s === 'SUBSCRIBED'
+            ? 'live'
+            : s === 'CLOSED'
+              ? 'offline'
+              : s === 'CHANNEL_ERROR'
+                ? 'offline'
+                : 'connecting',
+        );
+      });
+    });
+    return () => {
+      gone = true;
+      if (channel) void channel.unsubscribe();
+    };
+  }, [topic]);
+  return status;
+}
+
+export function LiveBadge({ status }: { status: LiveStatus }) {
+  const text = status === 'live' ? 'Live' : status === 'offline' ? 'Offline' : 'Connecting';
+  return (
+    <span className={`live-badge ${status}`} data-live={status} role="status" aria-live="polite">
+      {text}
+    </span>
+  );
+}

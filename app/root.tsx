@@ -1,0 +1,85 @@
+import type { MetaFunction } from '@remix-run/react';
+import {
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLoaderData,
+  useRouteError,
+} from '@remix-run/react';
+import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/server-runtime';
+import { env } from './env.server.ts';
+import styles from './styles/app.css';
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: styles },
+  { rel: 'icon', href: 'data:,' },
+];
+
+export const meta: MetaFunction = () => [
+  { title: 'Nexural' },
+  { name: 'description', content: 'Paper trading with live portfolio, orders and market data.' },
+];
+
+/** Only public settings reach the browser: the project URL and the anon key, for Realtime. */
+export async function loader(_: LoaderFunctionArgs) {
+  const { SUPABASE_URL, SUPABASE_ANON_KEY } = env();
+  return { publicEnv: { SUPABASE_URL, SUPABASE_ANON_KEY } };
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="dark" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  const { publicEnv } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <Outlet />
+      <script
+        // biome-ignore lint/security/noDangerouslySetInnerHtml: public settings serialised as JSON, "<" escaped
+        dangerouslySetInnerHTML={{
+          __html: `window.ENV=${JSON.stringify(publicEnv).replace(/</g, '\\u003c')}`,
+        }}
+      />
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const message = isRouteErrorResponse(error)
+    ? status === 404
+      ? 'There is no page at this address.'
+      : String(error.data ?? error.statusText)
+    : 'Something went wrong on our side. Try again in a moment.';
+  return (
+    <main className="auth-page">
+      <div className="auth-card">
+        <h1>{status === 404 ? 'Not found' : 'Error'}</h1>
+        <p>{message}</p>
+        <p>
+          <a href="/dashboard">Back to the dashboard</a>
+        </p>
+      </div>
+    </main>
+  );
+}
