@@ -4,7 +4,7 @@ import type http from 'node:http';
 import type postgres from 'postgres';
 import { type Claims, JwtError, verifyJwt } from '../jwt.ts';
 import type { AuthSettings } from './config.ts';
-import { API_VERSION_HEADER, AuthError, badRequest, forbidden } from './errors.ts';
+import { AuthError, badRequest, forbidden } from './errors.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { ClientInfo, TokenContext } from './sessions.ts';
 import { findUserById, type UserRow } from './users.ts';
@@ -132,6 +132,3 @@ export async function requireAdmin(ctx: AuthContext, req: http.IncomingMessage):
     throw forbidden('not_admin', 'User not allowed');
   return claims;
 }
-
-/** Whether the caller asked for the 2024-01-01 API (auth-js v2 always does). */
-export const wantsCurrentApi = (req: http.IncomingMessage) => Boolean(header(req, API_VERSION_HEADER));
