@@ -3,7 +3,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type postgres from 'postgres';
-import { type AuthContext, readJson, requireAdmin, sendJson } from './context.ts';
+import { type Actor, adminActor, audit } from './audit.ts';
+import { type AuthContext, clientInfo, readJson, requireAdmin, sendJson } from './context.ts';
 import { AuthError, badRequest, notFound, unprocessable } from './errors.ts';
 import { assertPasswordStrength, hashPassword } from './password.ts';
 import {
@@ -29,18 +30,19 @@ export async function adminUsers(
   url: URL,
   userId: string | null,
 ) {
-  await requireAdmin(ctx, req);
+  const claims = await requireAdmin(ctx, req);
+  const actor = adminActor(String(claims.role));
   if (userId === null) {
     if (req.method === 'GET') return listUsers(ctx, res, url);
-    if (req.method === 'POST') return createUser(ctx, req, res);
+    if (req.method === 'POST') return createUser(ctx, req, res, actor);
     throw new AuthError(405, 'method_not_allowed', 'Method Not Allowed');
   }
   if (!UUID.test(userId)) throw notFound('validation_failed', 'user_id must be an UUID');
   const user = await findUserById(ctx.sql, userId);
   if (!user) throw notFound('user_not_found', 'User not found');
   if (req.method === 'GET') return sendJson(res, 200, userJson(user));
-  if (req.method === 'PUT') return updateUser(ctx, req, res, user);
-  if (req.method === 'DELETE') return deleteUser(ctx, req, res, user);
+  if (req.method === 'PUT') return updateUser(ctx, req, res, user, actor);
+  if (req.method === 'DELETE') return deleteUser(ctx, req, res, user, actor);
   throw new AuthError(405, 'method_not_allowed', 'Method Not Allowed');
 }
 
@@ -94,7 +96,12 @@ function parseBanDuration(v: string): number | null {
   return total;
 }
 
-async function createUser(ctx: AuthContext, req: http.IncomingMessage, res: http.ServerResponse) {
+async function createUser(
+  ctx: AuthContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  actor: Actor,
+) {
   const p = await readJson(req);
   const rawEmail = str(p.email);
   if (rawEmail === '' && str(p.phone) === '')
@@ -138,6 +145,7 @@ async function createUser(ctx: AuthContext, req: http.IncomingMessage, res: http
         email_verified: false,
         phone_verified: false,
       });
+      await audit(tx, 'user_signedup', actor, clientInfo(req).ip, { user_id: userId, user_email: email });
       if (emailConfirm) await confirmEmail(tx, userId);
       if (ban !== null) await banUser(tx, userId, ban);
       return userId;
@@ -175,6 +183,7 @@ async function updateUser(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   user: UserRow,
+  actor: Actor,
 ) {
   const p = await readJson(req);
   const email = str(p.email) !== '' ? validateEmail(str(p.email)) : null;
@@ -190,6 +199,7 @@ async function updateUser(
     newHash = await hashPassword(p.password);
   }
   await ctx.sql.begin(async (tx) => {
+    await audit(tx, 'user_modified', actor, clientInfo(req).ip, { user_id: user.id, user_email: user.email });
     if (str(p.role) !== '') await tx`update auth.users set role = ${str(p.role)} where id = ${user.id}`;
     if (p.email_confirm === true) await confirmEmail(tx, user.id);
     if (newHash) {
@@ -238,8 +248,13 @@ async function deleteUser(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   user: UserRow,
+  actor: Actor,
 ) {
   const p = await readJson(req);
+  await audit(ctx.sql, 'user_deleted', actor, clientInfo(req).ip, {
+    user_id: user.id,
+    user_email: user.email,
+  });
   if (p.should_soft_delete === true) {
     if (!user.deleted_at) {
       // GoTrue's soft delete: the row stays (for foreign keys) with its contact details obfuscated, its

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { signJwt } from '../jwt.ts';
+import { audit } from './audit.ts';
 import type { AuthSettings } from './config.ts';
 import { badRequest, OAuthError } from './errors.ts';
 import { findUserById, NIL_UUID, type Sql, type UserRow, userJson } from './users.ts';
@@ -182,10 +183,13 @@ export async function refreshSession(
         return null;
       }
     }
+    const actor = { id: user.id, username: user.email ?? '' };
     if (!issued) {
       await tx`update auth.refresh_tokens set revoked = true, updated_at = now() where id = ${token.id}`;
       issued = await insertRefreshToken(tx, user.id, session.id, token.token);
+      await audit(tx, 'token_revoked', actor, client.ip);
     }
+    await audit(tx, 'token_refreshed', actor, client.ip);
     await tx`
       update auth.sessions set refreshed_at = now() at time zone 'utc', updated_at = now(),
         user_agent = ${client.userAgent}, ip = ${client.ip}

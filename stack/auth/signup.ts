@@ -2,6 +2,7 @@
 // anonymous sign-in when neither email nor phone is given.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import { audit } from './audit.ts';
 import { type AuthContext, clientInfo, rateLimit, readJson, sendJson } from './context.ts';
 import { AuthError, badRequest, unprocessable } from './errors.ts';
 import { assertPasswordStrength, hashPassword } from './password.ts';
@@ -75,10 +76,14 @@ export async function signup(ctx: AuthContext, req: http.IncomingMessage, res: h
       update auth.users set raw_user_meta_data = ${tx.json(meta as never)}, updated_at = now(),
         email_confirmed_at = ${autoconfirm ? tx`now()` : null}
       where id = ${userId}`;
+      await audit(tx, 'user_signedup', { id: userId, username: address }, clientInfo(req).ip, {
+        provider: 'email',
+      });
       if (!autoconfirm) {
         const user = await findUserById(tx, userId);
         return { user: user ? userJson(user) : {} };
       }
+      await audit(tx, 'login', { id: userId, username: address }, clientInfo(req).ip, { provider: 'email' });
       const { sessionId, refreshToken } = await startSession(tx, userId, 'password', clientInfo(req));
       return { session: await sessionResponse(ctx, tx, userId, sessionId, refreshToken) };
     })
@@ -110,6 +115,9 @@ async function signupAnonymously(
         userMetadata: data,
         emailConfirmed: false,
         isAnonymous: true,
+      });
+      await audit(tx, 'user_signedup', { id: userId, username: '' }, clientInfo(req).ip, {
+        provider: 'anonymous',
       });
       const { sessionId, refreshToken } = await startSession(tx, userId, 'anonymous', clientInfo(req));
       return sessionResponse(ctx, tx, userId, sessionId, refreshToken);

@@ -1,5 +1,6 @@
 // POST /token: the password grant (sign-in) and the refresh_token grant (rotation).
 import type http from 'node:http';
+import { audit } from './audit.ts';
 import { type AuthContext, clientInfo, rateLimit, readJson, sendJson } from './context.ts';
 import { badRequest, unprocessable } from './errors.ts';
 import { passwordMatches, passwordWeakness } from './password.ts';
@@ -46,6 +47,9 @@ async function passwordGrant(ctx: AuthContext, req: http.IncomingMessage, res: h
   if (!user.email_confirmed_at) throw badRequest('email_not_confirmed', 'Email not confirmed');
 
   const session = await ctx.sql.begin(async (tx) => {
+    await audit(tx, 'login', { id: user.id, username: user.email ?? '' }, clientInfo(req).ip, {
+      provider: 'email',
+    });
     const { sessionId, refreshToken } = await startSession(tx, user.id, 'password', clientInfo(req));
     return sessionResponse(ctx, tx, user.id, sessionId, refreshToken);
   });

@@ -1,6 +1,7 @@
 // GET/PUT /user (the signed-in user reads and changes themself) and POST /logout with its three scopes.
 import type http from 'node:http';
-import { type AuthContext, readJson, requireUser, sendJson, sendNoContent } from './context.ts';
+import { audit } from './audit.ts';
+import { type AuthContext, clientInfo, readJson, requireUser, sendJson, sendNoContent } from './context.ts';
 import { badRequest, unprocessable } from './errors.ts';
 import { assertPasswordStrength, hashPassword, passwordMatches } from './password.ts';
 import {
@@ -55,6 +56,8 @@ export async function updateUser(ctx: AuthContext, req: http.IncomingMessage, re
   }
 
   await ctx.sql.begin(async (tx) => {
+    const actor = { id: user.id, username: user.email ?? '' };
+    await audit(tx, newHash ? 'user_updated_password' : 'user_modified', actor, clientInfo(req).ip);
     if (data) {
       await tx`
         update auth.users set raw_user_meta_data = ${tx.json(mergeMetadata(user.raw_user_meta_data, data) as never)},
@@ -122,6 +125,7 @@ export async function logout(
   const scope = url.searchParams.get('scope') ?? 'global';
   if (scope !== 'global' && scope !== 'local' && scope !== 'others')
     throw badRequest('validation_failed', `Unsupported logout scope "${scope}"`);
+  await audit(ctx.sql, 'logout', { id: user.id, username: user.email ?? '' }, clientInfo(req).ip);
   // Deleting a session takes its refresh tokens with it (on delete cascade).
   if (scope === 'global' || !sessionId) await ctx.sql`delete from auth.sessions where user_id = ${user.id}`;
   else if (scope === 'local') await ctx.sql`delete from auth.sessions where id = ${sessionId}`;

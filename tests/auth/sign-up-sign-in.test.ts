@@ -155,6 +155,22 @@ describe('sign-in', () => {
   });
 });
 
+describe('audit log', () => {
+  it('records sign-up, sign-in, refresh and sign-out in auth.audit_log_entries with the caller’s address', async () => {
+    const a = await signUpUser(stack);
+    await a.client.auth.refreshSession();
+    await a.client.auth.signOut();
+    const rows = await stack.db.sql`
+      select payload->>'action' as action, payload->>'log_type' as log_type, ip_address
+      from auth.audit_log_entries where payload->>'actor_id' = ${a.user.id} order by created_at, id`;
+    expect(rows.map((r) => r.action).sort()).toEqual(
+      ['login', 'logout', 'token_refreshed', 'token_revoked', 'user_signedup'].sort(),
+    );
+    expect(rows.find((r) => r.action === 'user_signedup')?.log_type).toBe('team');
+    expect(rows.every((r) => r.ip_address === '127.0.0.1')).toBe(true);
+  });
+});
+
 describe('settings and health', () => {
   it('GET /settings reports the config.toml defaults; /health names GoTrue; both need the apikey', async () => {
     const settings = await fetch(`${stack.apiUrl}/auth/v1/settings`, { headers: { apikey: stack.anonKey } });
