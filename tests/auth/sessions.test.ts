@@ -67,6 +67,32 @@ describe('refreshSession', () => {
   });
 });
 
+describe('refresh token reuse', () => {
+  it('two tabs refreshing the same token at once both get the same new token', async () => {
+    const a = await signUpUser(stack);
+    const [x, y] = await Promise.all([
+      stack.anonClient().auth.refreshSession({ refresh_token: a.session.refresh_token }),
+      stack.anonClient().auth.refreshSession({ refresh_token: a.session.refresh_token }),
+    ]);
+    expect(x.error).toBeNull();
+    expect(y.error).toBeNull();
+    expect(x.data.session?.refresh_token).toBe(y.data.session?.refresh_token);
+  });
+
+  it('within refresh_token_reuse_interval (10 s in config.toml) an older revoked token is still honoured', async () => {
+    const a = await signUpUser(stack);
+    const r0 = a.session.refresh_token;
+    const r1 = (await stack.anonClient().auth.refreshSession({ refresh_token: r0 })).data.session
+      ?.refresh_token;
+    await stack.anonClient().auth.refreshSession({ refresh_token: r1 ?? '' });
+    const late = await stack.anonClient().auth.refreshSession({ refresh_token: r0 });
+    expect(late.error).toBeNull();
+    const [{ n } = { n: -1 }] = await stack.db.sql`
+      select count(*)::int as n from auth.refresh_tokens where user_id = ${a.user.id} and revoked`;
+    expect(n).toBe(2);
+  });
+});
+
 describe('onAuthStateChange', () => {
   it('reports SIGNED_IN, TOKEN_REFRESHED, USER_UPDATED and SIGNED_OUT with the matching sessions', async () => {
     const a = await signUpUser(stack);
