@@ -75,15 +75,20 @@ export function CandleChart({
   }, [live]);
 
   return (
-    <div
-      className="candles"
-      ref={box}
-      role="img"
-      aria-label={
-        candles.length
-          ? `${symbol} one-minute candles: ${candles.length} bars, last close ${candles[candles.length - 1]?.close}.`
-          : `${symbol}: no bars recorded yet; the chart fills in as trades arrive.`
-      }
-    />
+    <div className="candles-wrap">
+      {candles.length === 0 ? (
+        <p className="chart-empty">No bars recorded yet; candles appear as trades arrive.</p>
+      ) : null}
+      <div
+        className="candles"
+        ref={box}
+        role="img"
+        aria-label={
+          candles.length
+            ? `${symbol} one-minute candles: ${candles.length} bars, last close ${candles[candles.length - 1]?.close}.`
+            : `${symbol}: no bars recorded yet; the chart fills in as trades arrive.`
+        }
+      />
+    </div>
   );
 }

@@ -140,7 +140,15 @@ interface TicketResult {
   intent: string;
   ok: boolean;
   values?: Record<string, string>;
-  order?: { id: string; status: string; symbol: string };
+  order?: {
+    id: string;
+    status: string;
+    symbol: string;
+    side: string;
+    qty: string | null;
+    notional: string | null;
+    filled_avg_price: string | null;
+  };
   preview?: { estimatedCost: number | null; buyingPower: number; buyingPowerAfter: number | null };
 }
 
@@ -328,7 +336,8 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
       <FormError error={formError} />
       {placed ? (
         <p className="notice" role="status">
-          Order {label(placed.status)}: {placed.symbol}.
+          Order {label(placed.status)}: {placed.side} {placed.qty ?? money(placed.notional)} {placed.symbol}
+          {placed.status === 'filled' ? ` at ${price(placed.filled_avg_price)}` : ''}.
         </p>
       ) : null}
       <input type="hidden" name="symbol" value={data.symbol} />
