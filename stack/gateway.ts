@@ -34,6 +34,8 @@ const CORS_HEADERS = {
   'access-control-max-age': '3600',
 };
 
+const CORS_ENTRIES = Object.entries(CORS_HEADERS);
+
 export function sendJson(
   res: http.ServerResponse,
   status: number,
@@ -58,7 +60,7 @@ export function createGateway(opts: GatewayOptions): http.Server {
   const routes = [...opts.routes].sort((a, b) => b.prefix.length - a.prefix.length);
   const keys = new Set(opts.apiKeys);
   const server = http.createServer(async (req, res) => {
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    for (const [k, v] of CORS_ENTRIES) res.setHeader(k, v);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'OPTIONS') {
       res.setHeader('access-control-allow-headers', req.headers['access-control-request-headers'] ?? '*');

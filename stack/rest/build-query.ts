@@ -1,6 +1,7 @@
 // Turns a parsed request into one SQL statement whose result is the response body, built in SQL as PostgREST
 // does (json_agg/row_to_json) so numerics stay exact. Identifiers come from the schema cache and are quoted;
-// every value is a bind parameter.
+// every value is a dollar-quoted literal (see `literal`), so the statement can travel in one simple-query
+// message together with the transaction's settings.
 import { parseError, RestError } from './errors.ts';
 import type { Condition, Filter, OrderTerm, Scoped } from './parse-filter.ts';
 import type { FieldPath, SelectItem } from './parse-select.ts';
@@ -8,11 +9,23 @@ import { type ForeignKey, qualified, type SchemaCache, type Table } from './sche
 
 export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/**
+ * A text value as an SQL literal of unknown type (typed by its context, as an untyped bind parameter is).
+ * Dollar quoting is immune to standard_conforming_strings and backslashes; the tag is one that first occurs
+ * where the literal ends, so no value can close it early.
+ */
+export function literal(value: string): string {
+  if (value.includes('\0'))
+    throw new RestError(400, '22021', 'invalid byte sequence for encoding "UTF8": 0x00');
+  let tag = '$_$';
+  for (let n = 0; `${value}${tag}`.indexOf(tag) !== value.length; n++) tag = `$_${n}$`;
+  return `${tag}${value}${tag}`;
+}
+
+/** Values of the statement being built; each `add` returns the SQL text standing for it. */
 export class Params {
-  readonly values: unknown[] = [];
-  add(v: unknown): string {
-    this.values.push(v);
-    return `$${this.values.length}`;
+  add(v: string): string {
+    return literal(v);
   }
 }
 

@@ -1,10 +1,10 @@
 // /rest/v1: PostgREST's HTTP dialect over the schema cache. Each request runs in one transaction as the JWT's
-// role with PostgREST's request.* settings, pipelined on one connection (begin, settings, query, commit).
+// role with PostgREST's request.* settings: settings and query in one simple-query message (see `run`).
 import type http from 'node:http';
 import postgres from 'postgres';
 import { JwtError, verifyJwt } from '../jwt.ts';
 import type { ApiConfig } from './api-config.ts';
-import { type BodyShape, buildRead, findTable, ident, Params, wrapResult } from './build-query.ts';
+import { type BodyShape, buildRead, findTable, ident, literal, Params, wrapResult } from './build-query.ts';
 import { fromPgError, invalidBody, RestError } from './errors.ts';
 import { parseQuery } from './parse-filter.ts';
 import { parseSelect } from './parse-select.ts';
@@ -27,6 +27,13 @@ export interface RestService {
 }
 
 const OBJECT_MEDIA = 'application/vnd.pgrst.object+json';
+
+/** What every statement the handler builds returns: one row. */
+interface Outcome {
+  total: string | null;
+  page_total: string;
+  body: string;
+}
 
 interface Prefer {
   return: 'minimal' | 'headers-only' | 'representation' | null;
@@ -137,24 +144,39 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
 
   // Verified tokens are remembered until they expire (as PostgREST's JWT cache does): the anon key and a
   // user's access token arrive on every request.
-  const jwtCache = new Map<string, { claims: Record<string, unknown>; exp: number }>();
-  async function verifyCached(token: string): Promise<Record<string, unknown>> {
+  // The claims' JSON for request.jwt.claims is kept with them.
+  interface Verified {
+    claims: Record<string, unknown>;
+    json: string;
+    exp: number;
+  }
+  const jwtCache = new Map<string, Verified>();
+  async function verifyCached(token: string): Promise<Verified> {
     const now = Date.now() / 1000;
     const hit = jwtCache.get(token);
-    if (hit && hit.exp > now) return hit.claims;
+    if (hit && hit.exp > now) return hit;
     const claims = await verifyJwt(token, opts.jwtSecret);
     if (jwtCache.size >= 10_000) jwtCache.clear();
-    jwtCache.set(token, { claims, exp: typeof claims.exp === 'number' ? claims.exp : now + 60 });
-    return claims;
+    const verified = {
+      claims,
+      json: JSON.stringify(claims),
+      exp: typeof claims.exp === 'number' ? claims.exp : now + 60,
+    };
+    jwtCache.set(token, verified);
+    return verified;
   }
+  const searchPaths = new Map(
+    opts.api.schemas.map((s) => [s, [s, ...opts.api.extraSearchPath].map((x) => ident(x)).join(', ')]),
+  );
 
-  interface Outcome {
-    total: string | null;
-    page_total: string;
-    body: string;
-  }
-
-  /** Runs `query` in one transaction as `role` with PostgREST's settings; all messages pipelined. */
+  /**
+   * Runs `query` in one transaction as `role` with PostgREST's settings. When the ending is known up front
+   * (nearly always: commit), the settings and the query go as one simple-query message: Postgres runs its
+   * statements as one implicit transaction (committed after the last, rolled back on any error), so a request
+   * is one message and one round trip on a shared pool connection, and requests pipeline on it as plain
+   * queries do. Otherwise (`tx=rollback`, a mutation asked for as one object) an explicit transaction on a
+   * reserved connection ends as `decide` says once the result is in.
+   */
   async function run(
     settings: {
       role: string;
@@ -165,40 +187,35 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       searchPath: string;
     },
     query: string,
-    params: unknown[],
     readOnly: boolean,
     /** Given null: the ending if known before the result, else null to decide on the result. */
     decide: (o: Outcome | null) => 'commit' | 'rollback' | null,
   ): Promise<Outcome> {
+    // The settings are a statement of their own: role and search_path must be in force before the query is
+    // parsed and its permissions checked.
+    const set =
+      `SELECT set_config('search_path', ${literal(settings.searchPath)}, true), ` +
+      `set_config('role', ${literal(settings.role)}, true), ` +
+      `set_config('request.jwt.claims', ${literal(settings.claims)}, true), ` +
+      `set_config('request.headers', ${literal(settings.headers)}, true), ` +
+      `set_config('request.method', ${literal(settings.method)}, true), ` +
+      `set_config('request.path', ${literal(settings.path)}, true)` +
+      (readOnly ? `, set_config('transaction_read_only', 'on', true)` : '');
+    const early = decide(null);
+    if (early === 'commit') {
+      const results = await sql.unsafe<Outcome[]>(`${set};\n${query}`);
+      return lastRow(results);
+    }
     const conn = await sql.reserve();
     try {
-      const begin = conn.unsafe(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      const set = conn.unsafe(
-        `SELECT set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), set_config('request.headers', $4, true), set_config('request.method', $5, true), set_config('request.path', $6, true)`,
-        [
-          settings.searchPath,
-          settings.role,
-          settings.claims,
-          settings.headers,
-          settings.method,
-          settings.path,
-        ],
-      );
-      const main = conn.unsafe<Outcome[]>(query, params as postgres.ParameterOrJSON<never>[], {
-        prepare: true,
-      });
-      // When the ending does not depend on the result, it joins the pipeline: one round trip per request.
-      // COMMIT of a failed transaction only rolls it back.
-      const early = decide(null);
-      const end = early ? conn.unsafe(early === 'commit' ? 'COMMIT' : 'ROLLBACK') : null;
-      const results = await Promise.allSettled(end ? [begin, set, main, end] : [begin, set, main]);
-      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (failed) {
-        if (!end) await conn.unsafe('ROLLBACK').catch(() => {});
-        throw failed.reason;
+      let outcome: Outcome;
+      try {
+        outcome = lastRow(await conn.unsafe<Outcome[]>(`BEGIN;\n${set};\n${query}`));
+      } catch (err) {
+        await conn.unsafe('ROLLBACK').catch(() => {});
+        throw err;
       }
-      const outcome = (results[2] as PromiseFulfilledResult<Outcome[]>).value[0] as Outcome;
-      if (!end) await conn.unsafe(decide(outcome) === 'rollback' ? 'ROLLBACK' : 'COMMIT');
+      await conn.unsafe((early ?? decide(outcome)) === 'rollback' ? 'ROLLBACK' : 'COMMIT');
       return outcome;
     } finally {
       conn.release();
@@ -240,6 +257,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     // JWT → role and claims
     const auth = header(req, 'authorization');
     let claims: Record<string, unknown> = {};
+    let claimsJson = ANON_CLAIMS;
     let role = 'anon';
     if (auth) {
       const m = /^Bearer\s+(.+)$/i.exec(auth);
@@ -248,7 +266,9 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
           'www-authenticate': 'Bearer',
         });
       try {
-        claims = await verifyCached((m[1] ?? '').trim());
+        const verified = await verifyCached((m[1] ?? '').trim());
+        claims = verified.claims;
+        claimsJson = verified.json;
       } catch (e) {
         if (!(e instanceof JwtError)) throw e;
         const expired = e.reason === 'expired';
@@ -301,16 +321,13 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     const applied = preferenceApplied(prefer, method);
     if (applied) baseHeaders['preference-applied'] = applied;
 
-    const lowered: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) lowered[k] = Array.isArray(v) ? v.join(', ') : v;
     const settings = {
       role,
-      claims: JSON.stringify(auth ? claims : { role: 'anon' }),
-      headers: JSON.stringify(lowered),
+      claims: claimsJson,
+      headers: headersJson(req.headers),
       method,
       path: url.pathname.replace(/^\/rest\/v1/, '') || '/',
-      searchPath: [schema, ...opts.api.extraSearchPath].map((s) => ident(s)).join(', '),
+      searchPath: searchPaths.get(schema) ?? '',
     };
 
     if (segments.length === 0) {
@@ -532,7 +549,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     }
 
     const single = shapeWanted === 'object';
-    const outcome = await run(settings, query, params.values, readLike, (o) => {
+    const outcome = await run(settings, query, readLike, (o) => {
       if (prefer.tx === 'rollback') return 'rollback';
       // A mutation asked for as one object is undone unless it touched exactly one row.
       if (single && isMutation) return o === null ? null : Number(o.page_total) !== 1 ? 'rollback' : 'commit';
@@ -594,6 +611,24 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       await sql.end({ timeout: 5 });
     },
   };
+}
+
+const ANON_CLAIMS = JSON.stringify({ role: 'anon' });
+
+/** request.headers: the request's headers by lower-case name (Node joins repeated ones). */
+function headersJson(headers: http.IncomingHttpHeaders): string {
+  const out: Record<string, string> = {};
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return JSON.stringify(out);
+}
+
+/** The one row of the last statement's result (a multi-statement query answers with one result each). */
+function lastRow(results: unknown): Outcome {
+  const last = (Array.isArray(results) && Array.isArray(results[0]) ? results.at(-1) : results) as Outcome[];
+  return last[0] as Outcome;
 }
 
 function parseJson(text: string): unknown {
