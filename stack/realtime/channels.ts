@@ -2,6 +2,7 @@
 // heartbeats, broadcast (ack/self), presence (state and diffs), access_token refresh and expiry, leave.
 // postgres_changes subscriptions are registered here; the change feed delivers to them.
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import { type Claims, JwtError, verifyJwt } from '../jwt.ts';
 import { type Filter, FilterError, parseFilter } from './filters.ts';
@@ -32,21 +33,31 @@ export interface Channel {
   claims: Claims;
   /** `role` + claims as JSON: subscribers sharing it share one RLS evaluation per change. */
   claimsKey: string;
+  /** The claims RLS is evaluated with (`request.jwt.claims`), with `role` as the channel runs. */
+  claimsJson: string;
   pg: PgSubscription[];
+  /** Start of this channel's postgres_changes frames (join ref and topic), encoded on first use. */
+  changePrefix?: string;
   expiryTimer: NodeJS.Timeout | undefined;
 }
 
 export interface Connection {
   ws: WebSocket;
+  /** When the client last sent anything (Phoenix's idle timeout counts any frame, heartbeats included). */
+  lastSeen: number;
   /** The `apikey` the socket connected with: the token of joins that carry no access_token. */
   apiKey: string;
   vsn: Vsn;
   channels: Map<string, Channel>;
   send(msg: Message): void;
+  /** Sends an already encoded frame. */
+  sendFrame(frame: string | Buffer): void;
 }
 
 export interface ChannelHubOptions {
   jwtSecret: string;
+  /** A socket that sends nothing (not even a heartbeat) for this long is closed; Phoenix's default is 60 s. */
+  heartbeatTimeoutMs?: number;
   /** Whether a (schema, table) is published to Realtime (`supabase_realtime`). */
   isPublished(schema: string, table: string | undefined): Promise<boolean>;
 }
@@ -61,20 +72,70 @@ export class ChannelHub {
   private topics = new Map<string, Set<Channel>>();
   readonly pgChannels = new Set<Channel>();
   private nextPgId = 1;
+  /**
+   * Sockets written to in this turn of the event loop, corked: every frame a socket gets in one turn (a
+   * batch of changes, broadcasts that arrived together) leaves in one write instead of one system call each,
+   * which on loopback also spares the receiving side a wake-up per frame. Flushed before the next I/O poll.
+   */
+  private corked = new Set<Socket>();
+  private flushing: NodeJS.Immediate | undefined;
+  private connections = new Set<Connection>();
+  private idleSweep: NodeJS.Timeout;
 
-  constructor(private readonly opts: ChannelHubOptions) {}
+  constructor(private readonly opts: ChannelHubOptions) {
+    const timeout = opts.heartbeatTimeoutMs ?? 60_000;
+    this.idleSweep = setInterval(() => this.closeIdle(timeout), Math.min(5000, Math.max(50, timeout / 4)));
+    this.idleSweep.unref();
+  }
+
+  /** Closes sockets whose clients went quiet, as Phoenix does when no heartbeat arrives in time. */
+  private closeIdle(timeout: number) {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      if (now - conn.lastSeen <= timeout) continue;
+      this.connections.delete(conn);
+      conn.ws.close(1000, 'heartbeat timeout');
+      // A client that is gone will not answer the close handshake.
+      setTimeout(() => conn.ws.terminate(), 2000).unref();
+    }
+  }
+
+  stop() {
+    clearInterval(this.idleSweep);
+    clearImmediate(this.flushing);
+    this.flush();
+  }
+
+  private write(ws: WebSocket, frame: string | Buffer) {
+    if (ws.readyState !== ws.OPEN) return;
+    const socket = (ws as unknown as { _socket?: Socket })._socket;
+    if (socket && !this.corked.has(socket)) {
+      socket.cork();
+      this.corked.add(socket);
+      this.flushing ??= setImmediate(() => this.flush());
+    }
+    ws.send(frame);
+  }
+
+  private flush() {
+    this.flushing = undefined;
+    const sockets = this.corked;
+    this.corked = new Set();
+    for (const s of sockets) s.uncork();
+  }
 
   attach(ws: WebSocket, vsn: Vsn, apiKey: string): Connection {
     const conn: Connection = {
       ws,
       apiKey,
       vsn,
+      lastSeen: Date.now(),
       channels: new Map(),
-      send: (msg) => {
-        if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg, vsn));
-      },
+      send: (msg) => this.write(ws, encodeFrame(msg, vsn)),
+      sendFrame: (frame) => this.write(ws, frame),
     };
     ws.on('message', (data, isBinary) => {
+      conn.lastSeen = Date.now();
       let msg: Message;
       try {
         msg = decodeFrame(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), isBinary, vsn);
@@ -95,7 +156,9 @@ export class ChannelHub {
         this.reply(conn, msg, 'error', { reason: 'internal error' });
       });
     });
+    this.connections.add(conn);
     ws.on('close', () => {
+      this.connections.delete(conn);
       for (const ch of conn.channels.values()) this.leave(ch);
       conn.channels.clear();
     });
@@ -222,6 +285,7 @@ export class ChannelHub {
       role,
       claims,
       claimsKey: `${role} ${JSON.stringify(claims)}`,
+      claimsJson: JSON.stringify({ ...claims, role }),
       pg,
       expiryTimer: undefined,
     };
@@ -292,14 +356,27 @@ export class ChannelHub {
       ch.claims = claims;
       ch.role = typeof claims.role === 'string' ? claims.role : 'anon';
       ch.claimsKey = `${ch.role} ${JSON.stringify(claims)}`;
+      ch.claimsJson = JSON.stringify({ ...claims, role: ch.role });
       this.armExpiry(ch);
     } catch (err) {
       this.shutdown(ch, tokenMessage(err, msg.payload.access_token));
     }
   }
 
+  /**
+   * Sends one message to every channel on a topic, encoded once per serializer: like Phoenix's fastlane, a
+   * broadcast carries no join_ref (realtime-js matches it by topic), so every subscriber gets the same frame.
+   */
   private fanout(key: string, event: string, payload: Record<string, unknown>, except?: Channel) {
-    for (const ch of this.topics.get(key) ?? []) if (ch !== except) this.push(ch, event, payload);
+    const channels = this.topics.get(key);
+    if (!channels) return;
+    const frames: Partial<Record<Vsn, string | Buffer>> = {};
+    for (const ch of channels) {
+      if (ch === except) continue;
+      const vsn = ch.socket.vsn;
+      frames[vsn] ??= encodeFrame({ join_ref: null, ref: null, topic: ch.topic, event, payload }, vsn);
+      ch.socket.sendFrame(frames[vsn]);
+    }
   }
 
   private clientBroadcast(ch: Channel, msg: Message) {

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { WebSocketServer } from 'ws';
 import { sendJson } from '../gateway.ts';
 import { JwtError, verifyJwt } from '../jwt.ts';
-import { ChangeFeed } from './change-feed.ts';
+import { type BatchStats, CHECK_CONNECTIONS, ChangeFeed } from './change-feed.ts';
 import { ChannelHub } from './channels.ts';
 import { type ReplicationStream, slotNameFor, startReplication } from './replication.ts';
 import type { Vsn } from './serializer.ts';
@@ -21,6 +21,10 @@ export interface RealtimeOptions {
    * connected have time to reconnect and rejoin and receive what was committed while the server was down.
    */
   resumeGraceMs?: number;
+  /** Sockets that send nothing for this long (no heartbeat) are closed (default 60 s, as Phoenix). */
+  heartbeatTimeoutMs?: number;
+  /** Called after each batch of postgres_changes is handed to the sockets, with what each stage cost. */
+  onBatch?: (stats: BatchStats) => void;
   log?: (line: string) => void;
 }
 
@@ -50,6 +54,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
   const sql = postgres(opts.adminUrl, { max: 3, onnotice: () => {}, idle_timeout: 30 });
   const hub = new ChannelHub({
     jwtSecret: opts.jwtSecret,
+    heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
     isPublished: async (schema, table) => {
       const [row] = await sql`
         select 1 from pg_publication_tables
@@ -59,7 +64,9 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       return row !== undefined;
     },
   });
-  const feed = new ChangeFeed(hub, sql);
+  // Its own pool, so RLS checks of a busy feed never queue behind joins' lookups (or the other way round).
+  const checkSql = postgres(opts.adminUrl, { max: CHECK_CONNECTIONS, onnotice: () => {}, idle_timeout: 30 });
+  const feed = new ChangeFeed(hub, checkSql, opts.onBatch);
   const slot = slotNameFor(opts.database);
   const [existing] = await sql`select 1 from pg_replication_slots where slot_name = ${slot}`;
 
@@ -156,10 +163,11 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     async stop() {
       stopped = true;
       clearTimeout(graceTimer);
+      hub.stop();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       await replication?.stop();
-      await sql.end({ timeout: 2 });
+      await Promise.all([sql.end({ timeout: 2 }), checkSql.end({ timeout: 2 })]);
     },
   };
 }
