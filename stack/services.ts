@@ -7,7 +7,7 @@ import { startAuth } from './auth/service.ts';
 import { dbUrl, LOCAL_DB_PASSWORD } from './config.ts';
 import { createFunctions } from './functions/service.ts';
 import { createGateway, type Gateway, listen, type Route } from './gateway.ts';
-import { startRealtime } from './realtime/service.ts';
+import { type RealtimeOptions, startRealtime } from './realtime/service.ts';
 import { readApiConfig } from './rest/api-config.ts';
 import { startRest } from './rest/handler.ts';
 
@@ -26,6 +26,8 @@ export interface ServicesOptions {
   supabaseDir?: string;
   /** After a restart, how long Realtime waits for clients to rejoin before replaying its slot. */
   realtimeResumeGraceMs?: number;
+  /** Further Realtime settings (heartbeat timeout, per-batch statistics). */
+  realtime?: Pick<RealtimeOptions, 'heartbeatTimeoutMs' | 'onBatch'>;
   /** Connections in the REST pool (default 10, PostgREST's db-pool). */
   restPoolSize?: number;
   /** Replaces settings that config.toml's [auth] gives (tests exercise rate limits, anonymous sign-ins...). */
@@ -50,6 +52,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
     database: opts.database,
     jwtSecret: opts.jwtSecret,
     resumeGraceMs: opts.realtimeResumeGraceMs,
+    ...opts.realtime,
   });
   routes.push({
     prefix: '/realtime/v1',
