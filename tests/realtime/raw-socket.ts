@@ -13,7 +13,10 @@ export interface RawSocket {
   close(): void;
 }
 
-export async function rawSocket(stack: TestStack, vsn: '1.0.0' | '2.0.0' = '2.0.0'): Promise<RawSocket> {
+export async function rawSocket(
+  stack: Pick<TestStack, 'apiUrl' | 'anonKey'>,
+  vsn: '1.0.0' | '2.0.0' = '2.0.0',
+): Promise<RawSocket> {
   const ws = new WebSocket(
     `${stack.apiUrl.replace('http', 'ws')}/realtime/v1/websocket?apikey=${stack.anonKey}&vsn=${vsn}`,
   );
