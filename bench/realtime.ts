@@ -7,9 +7,13 @@
 // of the row's team (a policy with a subquery on a membership table), so each change is evaluated for all
 // 1,000 subscribers (grouped by claims) and delivered to 100. The baseline broadcasts the same number of
 // messages per second to the team topics (same fan-out of 100). Bounded: ~10 s per phase, ~40 s in all.
+// Three processes besides Postgres: the server, the subscribers (where latency is measured) and the load
+// generator (inserts, or REST broadcasts over keep-alive HTTP), so producing load steals from neither.
+// The server reports what each stage of postgres_changes cost per batch (BENCH_CPU_PROF=dir profiles it).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -30,7 +34,32 @@ const root = path.resolve(import.meta.dirname, '..');
 if (process.argv[2] === 'serve') {
   // Child: the Supabase surface over the prepared database, so server and clients each get a core.
   const [dbPort, database] = [Number(process.argv[3]), process.argv[4] as string];
+  // Where the server's time goes, stage by stage, summed per phase (the parent asks with "stats" on stdin).
+  const totals = {
+    batches: 0,
+    changes: 0,
+    rowChecks: 0,
+    groups: 0,
+    messages: 0,
+    queuedMs: 0,
+    maxQueuedMs: 0,
+  };
+  const stageMs = { matchMs: 0, checkMs: 0, fanoutMs: 0 };
   const services = await startServices({
+    realtime: {
+      onBatch: (b) => {
+        totals.batches++;
+        totals.changes += b.changes;
+        totals.rowChecks += b.rowChecks;
+        totals.groups += b.groups;
+        totals.messages += b.messages;
+        totals.queuedMs += b.queuedMs;
+        totals.maxQueuedMs = Math.max(totals.maxQueuedMs, b.queuedMs);
+        stageMs.matchMs += b.matchMs;
+        stageMs.checkMs += b.checkMs;
+        stageMs.fanoutMs += b.fanoutMs;
+      },
+    },
     dbPort,
     database,
     apiPort: 0,
@@ -43,9 +72,95 @@ if (process.argv[2] === 'serve') {
   process.on('SIGTERM', stop);
   // The parent holds our stdin open: if it dies, so do we.
   process.stdin.on('end', stop);
+  let cpuMark = process.cpuUsage();
+  process.stdin.on('data', (d: Buffer) => {
+    if (!d.toString().includes('stats')) return;
+    const n = Math.max(1, totals.batches);
+    const cpu = process.cpuUsage(cpuMark);
+    cpuMark = process.cpuUsage();
+    console.log(
+      `STATS server CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms` +
+        (totals.batches === 0
+          ? ''
+          : `; ${totals.batches} batches, ${(totals.changes / n).toFixed(1)} changes and ${(totals.groups / n).toFixed(0)} groups a batch, ` +
+            `${totals.rowChecks} row checks, ${totals.messages} messages; per batch: queued ${(totals.queuedMs / n).toFixed(1)} ms ` +
+            `(max ${totals.maxQueuedMs}), match ${(stageMs.matchMs / n).toFixed(1)} ms, RLS check ${(stageMs.checkMs / n).toFixed(1)} ms, ` +
+            `fan-out ${(stageMs.fanoutMs / n).toFixed(1)} ms`),
+    );
+    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = 0;
+    for (const k of Object.keys(stageMs) as (keyof typeof stageMs)[]) stageMs[k] = 0;
+  });
   process.stdin.resume();
+} else if (process.argv[2] === 'load') {
+  // Child: the offered load, in its own process so that neither the server nor the subscribers' event loop
+  // (where latency is measured) pays for producing it.
+  const [kind, target] = [process.argv[3], process.argv[4] as string];
+  let failed = 0;
+  if (kind === 'broadcast') {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const url = new URL(`${target}/realtime/v1/api/broadcast`);
+    const total = await paced(
+      (n) =>
+        new Promise<void>((resolve) => {
+          const body = JSON.stringify({
+            messages: [{ topic: `team-${n % TEAMS}`, event: 'tick', payload: { n, sentAt: Date.now() } }],
+          });
+          const req = http.request(
+            url,
+            {
+              method: 'POST',
+              agent,
+              headers: { apikey: LOCAL_SERVICE_ROLE_KEY, 'content-type': 'application/json' },
+            },
+            (res) => {
+              if (res.statusCode !== 202) failed++;
+              res.resume().on('end', () => resolve());
+            },
+          );
+          req.on('error', () => {
+            failed++;
+            resolve();
+          });
+          req.end(body);
+        }),
+    );
+    agent.destroy();
+    console.log(`DONE ${total} ${failed}`);
+  } else {
+    // The writer commits as production does, so its WAL is flushed, and visible to the replication slot, at
+    // commit rather than on the WAL writer's schedule (the bench cluster is ephemeral: synchronous_commit off).
+    const sql = postgres(dbUrl({ port: Number(target) }), {
+      max: 8,
+      onnotice: () => {},
+      connection: { synchronous_commit: 'on' },
+    });
+    const total = await paced((n) =>
+      sql`insert into bench_rt (team, body) values (${n % TEAMS}, ${`change ${n}`})`.catch(() => {
+        failed++;
+      }),
+    );
+    await sql.end();
+    console.log(`DONE ${total} ${failed}`);
+  }
+  process.exit(0);
 } else {
   await main();
+}
+
+/** Offered load at a fixed rate: one insert (its own transaction) or one broadcast every 1/RATE s. */
+async function paced(send: (n: number) => Promise<unknown>): Promise<number> {
+  const total = Math.round((RATE * PHASE_MS) / 1000);
+  const start = performance.now();
+  const inflight: Promise<unknown>[] = [];
+  for (let n = 0; n < total; n++) {
+    const due = start + (n * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Promise.resolve starts it now: a postgres.js query is lazy until something awaits it.
+    inflight.push(Promise.resolve(send(n)));
+  }
+  await Promise.all(inflight);
+  return total;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -72,13 +187,8 @@ async function main() {
       migrationsDir: path.join(root, 'supabase', 'migrations'),
       seedPath: path.join(root, 'supabase', 'seed.sql'),
     });
-    // The bench cluster is ephemeral (synchronous_commit off); the writer commits as production does, so its
-    // WAL is flushed, and visible to the replication slot, at commit rather than on the WAL writer's schedule.
-    const sql = postgres(dbUrl({ port: cluster.port }), {
-      max: 8,
-      onnotice: () => {},
-      connection: { synchronous_commit: 'on' },
-    });
+    // Setup only; the load generator child writes the measured changes.
+    const sql = postgres(dbUrl({ port: cluster.port }), { max: 2, onnotice: () => {} });
     await sql.unsafe(`
       create table public.bench_members (team int not null, user_id uuid not null, primary key (team, user_id));
       create table public.bench_rt (id bigint generated always as identity primary key, team int not null,
@@ -97,15 +207,25 @@ async function main() {
 
     server = spawn(
       process.execPath,
-      ['--import', 'tsx', import.meta.filename, 'serve', String(cluster.port), 'postgres'],
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+        '--import',
+        'tsx',
+        import.meta.filename,
+        'serve',
+        String(cluster.port),
+        'postgres',
+      ],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
       },
     );
     const apiUrl = await new Promise<string>((resolve, reject) => {
       server?.stdout?.on('data', (d: Buffer) => {
-        const m = /READY (\S+)/.exec(d.toString());
+        const text = d.toString();
+        const m = /READY (\S+)/.exec(text);
         if (m) resolve(m[1] as string);
+        for (const line of text.split('\n')) if (line.startsWith('STATS ')) console.log(`  ${line.slice(6)}`);
       });
       server?.once('exit', () => reject(new Error('server exited')));
     });
@@ -174,31 +294,33 @@ async function main() {
     );
     await new Promise((r) => setTimeout(r, 1000));
 
-    // Offered load at a fixed rate: one insert (its own transaction) or one broadcast every 1/RATE s.
-    const paced = async (send: (n: number) => Promise<unknown>) => {
-      const total = Math.round((RATE * PHASE_MS) / 1000);
-      const start = performance.now();
-      const inflight: Promise<unknown>[] = [];
-      for (let n = 0; n < total; n++) {
-        const due = start + (n * 1000) / RATE;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        // Promise.resolve starts it now: a postgres.js query is lazy until something awaits it.
-        inflight.push(Promise.resolve(send(n)));
-      }
-      await Promise.all(inflight);
+    const runLoad = async (kind: 'broadcast' | 'changes', target: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'load', kind, target], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      await new Promise((r) => child.once('exit', r));
+      const m = /DONE (\d+) (\d+)/.exec(out);
+      if (!m) throw new Error(`load generator failed: ${out}`);
       await new Promise((r) => setTimeout(r, DRAIN_MS));
-      return total;
+      return { total: Number(m[1]), failed: Number(m[2]) };
     };
 
+    let clientCpu = process.cpuUsage();
     const report = (name: string, p: Phase, offered: number, kind: string) => {
+      const cpu = process.cpuUsage(clientCpu);
+      clientCpu = process.cpuUsage();
       const sorted = [...p.latencies].sort((a, b) => a - b);
       const expected = offered * (SUBSCRIBERS / TEAMS);
       const seconds = PHASE_MS / 1000;
       console.log(
         `${name.padEnd(30)} offered ${(offered / seconds).toFixed(0)} ${kind}/s; delivered ${p.distinct.size}/${offered} ` +
           `${kind} (${(p.distinct.size / seconds).toFixed(0)}/s), ${sorted.length}/${expected} messages ` +
-          `(${(sorted.length / seconds).toFixed(0)}/s); latency p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1)} ms`,
+          `(${(sorted.length / seconds).toFixed(0)}/s); latency p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1)} ms` +
+          `\n  clients CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; load average ${os.loadavg()[0]?.toFixed(1)}`,
       );
       return {
         p50: percentile(sorted, 50),
@@ -207,30 +329,23 @@ async function main() {
       };
     };
 
-    let failedBroadcasts = 0;
     // Baseline: broadcast through the REST endpoint to the team topics (fan-out 100 each).
     phase = { latencies: [], distinct: new Set() };
-    const offeredB = await paced((n) =>
-      fetch(`${apiUrl}/realtime/v1/api/broadcast`, {
-        method: 'POST',
-        headers: { apikey: LOCAL_SERVICE_ROLE_KEY, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          messages: [{ topic: `team-${n % TEAMS}`, event: 'tick', payload: { n, sentAt: Date.now() } }],
-        }),
-      })
-        .then((r) => r.arrayBuffer())
-        .catch(() => {
-          failedBroadcasts++;
-        }),
-    );
+    server.stdin?.write('stats\n'); // resets the server's counters
+    clientCpu = process.cpuUsage();
+    const broadcasts = await runLoad('broadcast', apiUrl);
+    const offeredB = broadcasts.total;
     const b = report('broadcast (baseline)', phase, offeredB, 'broadcasts');
-    if (failedBroadcasts > 0) console.log(`  (${failedBroadcasts} broadcast requests failed)`);
+    server.stdin?.write('stats\n');
+    if (broadcasts.failed > 0) console.log(`  (${broadcasts.failed} broadcast requests failed)`);
 
     phase = { latencies: [], distinct: new Set() };
-    const offeredC = await paced(
-      (n) => sql`insert into bench_rt (team, body) values (${n % TEAMS}, ${`change ${n}`})`,
-    );
+    const inserts = await runLoad('changes', String(cluster.port));
+    const offeredC = inserts.total;
+    if (inserts.failed > 0) console.log(`  (${inserts.failed} inserts failed)`);
     const c = report('postgres_changes + RLS', phase, offeredC, 'changes');
+    server.stdin?.write('stats\n');
+    await new Promise((r) => setTimeout(r, 200));
 
     console.log(
       `p99 ratio postgres_changes/broadcast: ${(c.p99 / b.p99).toFixed(2)}x; p50 ratio: ${(c.p50 / b.p50).toFixed(2)}x`,
