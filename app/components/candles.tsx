@@ -31,27 +31,35 @@ export function CandleChart({
   useEffect(() => {
     let dispose: (() => void) | undefined;
     let gone = false;
-    void import('lightweight-charts').then(({ createChart, CandlestickSeries, ColorType }) => {
-      if (gone || !box.current) return;
-      const chart = createChart(box.current, {
-        autoSize: true,
-        layout: { background: { type: ColorType.Solid, color: '#0b0f14' }, textColor: '#a3b0bf' },
-        grid: { vertLines: { color: '#1a232d' }, horzLines: { color: '#1a232d' } },
-        timeScale: { timeVisible: true, secondsVisible: false },
-      });
-      const s = chart.addSeries(CandlestickSeries, {
-        upColor: '#3fcf6e',
-        downColor: '#ff7b72',
-        borderVisible: false,
-        wickUpColor: '#3fcf6e',
-        wickDownColor: '#ff7b72',
-      }) as unknown as Series;
-      s.setData(candles as never);
-      series.current = s;
-      last.current = candles[candles.length - 1] ?? null;
-      chart.timeScale().fitContent();
-      dispose = () => chart.remove();
-    });
+    // The chart library loads once the page is idle, so it never delays the first render or input.
+    const idle = (fn: () => void) =>
+      'requestIdleCallback' in window
+        ? window.requestIdleCallback(fn, { timeout: 2000 })
+        : setTimeout(fn, 200);
+    idle(
+      () =>
+        void import('lightweight-charts').then(({ createChart, CandlestickSeries, ColorType }) => {
+          if (gone || !box.current) return;
+          const chart = createChart(box.current, {
+            autoSize: true,
+            layout: { background: { type: ColorType.Solid, color: '#0b0f14' }, textColor: '#a3b0bf' },
+            grid: { vertLines: { color: '#1a232d' }, horzLines: { color: '#1a232d' } },
+            timeScale: { timeVisible: true, secondsVisible: false },
+          });
+          const s = chart.addSeries(CandlestickSeries, {
+            upColor: '#3fcf6e',
+            downColor: '#ff7b72',
+            borderVisible: false,
+            wickUpColor: '#3fcf6e',
+            wickDownColor: '#ff7b72',
+          }) as unknown as Series;
+          s.setData(candles as never);
+          series.current = s;
+          last.current = candles[candles.length - 1] ?? null;
+          chart.timeScale().fitContent();
+          dispose = () => chart.remove();
+        }),
+    );
     return () => {
       gone = true;
       series.current = null;

@@ -2,7 +2,6 @@
 // postgres_changes (Realtime checks each change against their RLS before sending it).
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { useEffect, useRef, useState } from 'react';
-import { realtimeAsUser } from '../realtime.client.ts';
 
 export interface LiveQuote {
   symbol: string;
@@ -86,20 +85,23 @@ function useChannel(
     if (!topic) return;
     let channel: RealtimeChannel | undefined;
     let gone = false;
-    void realtimeAsUser().then(({ supabase, userId }) => {
-      if (gone) return;
-      channel = setupRef.current(supabase.channel(topic), userId).subscribe((s) => {
-        setStatus(
-          s === 'SUBSCRIBED'
-            ? 'live'
-            : s === 'CLOSED'
-              ? 'offline'
-              : s === 'CHANNEL_ERROR'
+    // supabase-js loads after the page is interactive, off the critical path of the first render.
+    void import('../realtime.client.ts')
+      .then((m) => m.realtimeAsUser())
+      .then(({ supabase, userId }) => {
+        if (gone) return;
+        channel = setupRef.current(supabase.channel(topic), userId).subscribe((s) => {
+          setStatus(
+            s === 'SUBSCRIBED'
+              ? 'live'
+              : s === 'CLOSED'
                 ? 'offline'
-                : 'connecting',
-        );
+                : s === 'CHANNEL_ERROR'
+                  ? 'offline'
+                  : 'connecting',
+          );
+        });
       });
-    });
     return () => {
       gone = true;
       if (channel) void channel.unsubscribe();
