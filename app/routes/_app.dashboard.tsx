@@ -41,13 +41,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   ]);
   const failed = valuation.error ?? positions.error ?? orders.error ?? snapshots.error;
   if (failed) throw new Response(failed.message, { status: 502 });
-  const symbols = (positions.data ?? []).map((p) => p.symbol);
-  const quotes = symbols.length
-    ? await supabase
-        .from('quotes')
-        .select('symbol, bid, ask, last, prev_close, quote_ts')
-        .in('symbol', symbols)
-    : null;
+  // Every instrument's quote (a short list), so a position opened by a push is marked at once.
+  const quotes = await supabase
+    .from('quotes')
+    .select('symbol, bid, ask, last, prev_close, quote_ts')
+    .order('symbol')
+    .limit(2000);
   if (quotes?.error) throw new Response(quotes.error.message, { status: 502 });
   return json(
     {
