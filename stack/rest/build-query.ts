@@ -128,15 +128,63 @@ export function filterSql(ctx: BuildContext, alias: string, table: Table | null,
   return f.negate ? `NOT ${joined}` : joined;
 }
 
-function orderSql(ctx: BuildContext, alias: string, table: Table | null, terms: OrderTerm[]): string {
+function orderSql(
+  ctx: BuildContext,
+  alias: string,
+  table: Table | null,
+  terms: OrderTerm[],
+  items: SelectItem[],
+): string {
   return terms
     .map((t) => {
-      let s = fieldSql(ctx, alias, table, t.field);
+      let s = t.relation
+        ? relatedOrderSql(ctx, alias, table, t.relation, t.field, items)
+        : fieldSql(ctx, alias, table, t.field);
       if (t.dir) s += ` ${t.dir.toUpperCase()}`;
       if (t.nulls) s += ` NULLS ${t.nulls.toUpperCase()}`;
       return s;
     })
     .join(', ');
+}
+
+/**
+ * `order=clients(name)`: the column of the row a to-one embed of this level points to, as a scalar subquery
+ * over the same relationship (so RLS applies to it as to the embed), ordered by its own type.
+ */
+function relatedOrderSql(
+  ctx: BuildContext,
+  alias: string,
+  table: Table | null,
+  relation: string,
+  field: FieldPath,
+  items: SelectItem[],
+): string {
+  const embed = items.find(
+    (i): i is Extract<SelectItem, { kind: 'embed' }> =>
+      i.kind === 'embed' && (i.alias ?? i.name) === relation,
+  );
+  if (!embed || !table)
+    throw new RestError(
+      400,
+      'PGRST108',
+      `'${relation}' is not an embedded resource in this request`,
+      null,
+      `Verify that '${relation}' is included in the 'select' query parameter.`,
+    );
+  const rel = resolve(ctx, table, embed.name, embed.hint);
+  if (rel.kind !== 'm2o')
+    throw new RestError(
+      400,
+      'PGRST118',
+      `A related order on '${relation}' is not possible`,
+      `'${table.name}' and '${relation}' do not form a many-to-one or one-to-one relationship`,
+      null,
+    );
+  const sub = `pgrst_order_${++ctx.aliasCounter.n}`;
+  const on = rel.fk.fromColumns
+    .map((c, i) => `${ident(sub)}.${ident(rel.fk.toColumns[i] ?? '')} = ${ident(alias)}.${ident(c)}`)
+    .join(' AND ');
+  return `(SELECT ${fieldSql(ctx, sub, rel.target, field)} FROM ${ident(rel.target.schema)}.${ident(rel.target.name)} AS ${ident(sub)} WHERE ${on})`;
 }
 
 type Relationship =
@@ -301,7 +349,7 @@ export function project(
       for (const f of scoped?.filters ?? []) where.push(filterSql(ctx, sub, rel.target, f));
       where.push(...inner.innerConds);
       let q = `SELECT ${inner.columns.join(', ')} FROM ${from}${inner.joins.join('')} WHERE ${where.join(' AND ')}`;
-      if (scoped?.order) q += ` ORDER BY ${orderSql(ctx, sub, rel.target, scoped.order)}`;
+      if (scoped?.order) q += ` ORDER BY ${orderSql(ctx, sub, rel.target, scoped.order, item.items)}`;
       if (scoped?.limit != null) q += ` LIMIT ${scoped.limit}`;
       if (scoped?.offset != null) q += ` OFFSET ${scoped.offset}`;
       const toOne = rel.kind === 'm2o';
@@ -370,7 +418,7 @@ export function buildRead(
   const base = `FROM ${from}${p.joins.join('')}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   let rows = `SELECT ${p.columns.join(', ')} ${base}`;
   if (p.groupBy?.length) rows += ` GROUP BY ${p.groupBy.join(', ')}`;
-  if (root.order) rows += ` ORDER BY ${orderSql(ctx, alias, table, root.order)}`;
+  if (root.order) rows += ` ORDER BY ${orderSql(ctx, alias, table, root.order, items)}`;
   if (range.limit != null) rows += ` LIMIT ${range.limit}`;
   if (range.offset) rows += ` OFFSET ${range.offset}`;
   return { rows, countRows: `SELECT 1 ${base}` };

@@ -55,6 +55,8 @@ export interface Logic {
 export type Filter = Condition | Logic;
 
 export interface OrderTerm {
+  /** `clients(name)`: a column of a to-one embedded resource of the same level (PostgREST's related order). */
+  relation: string | null;
   field: FieldPath;
   dir: 'asc' | 'desc' | null;
   nulls: 'first' | 'last' | null;
@@ -124,7 +126,9 @@ export function parseLogic(op: 'and' | 'or', negate: boolean, text: string): Log
 export function parseOrder(text: string): OrderTerm[] {
   return splitTopLevel(text).map((term) => {
     const parts = term.trim().split('.');
-    const field = parseFieldPath(parts[0] ?? '');
+    const related = /^([^()]+)\((.+)\)$/.exec(parts[0] ?? '');
+    const relation = related ? (related[1] ?? '').trim() : null;
+    const field = parseFieldPath(related ? (related[2] ?? '') : (parts[0] ?? ''));
     let dir: OrderTerm['dir'] = null;
     let nulls: OrderTerm['nulls'] = null;
     for (const mod of parts.slice(1)) {
@@ -137,7 +141,7 @@ export function parseOrder(text: string): OrderTerm[] {
           'unexpected modifier: expecting "asc", "desc", "nullsfirst" or "nullslast"',
         );
     }
-    return { field, dir, nulls };
+    return { relation, field, dir, nulls };
   });
 }
 

@@ -111,6 +111,32 @@ describe('order, ranges, counts and shapes', () => {
     expect(data?.map((r) => r.username)).toEqual(['awailas', 'dragarcia']);
   });
 
+  it('orders by a column of a to-one embedded resource (related order)', async () => {
+    const { data, error } = await restClient(stack, stack.anonKey)
+      .from('rest_messages')
+      .select('id, rest_users(username)')
+      .order('rest_users(username)')
+      .order('id');
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { id: 2, rest_users: { username: 'kiwi' } },
+      { id: 3, rest_users: { username: 'kiwi' } },
+      { id: 1, rest_users: { username: 'supabot' } },
+    ]);
+  });
+
+  it('refuses a related order on a to-many or a non-embedded resource with 400', async () => {
+    const toMany = await users().select('id, rest_messages(id)').order('rest_messages(id)');
+    expect(toMany.status).toBe(400);
+    expect(toMany.error?.code).toBe('PGRST118');
+    const missing = await restClient(stack, stack.anonKey)
+      .from('rest_messages')
+      .select('id')
+      .order('rest_users(username)');
+    expect(missing.status).toBe(400);
+    expect(missing.error?.code).toBe('PGRST108');
+  });
+
   it('sets Content-Range for a Range header', async () => {
     const res = await fetch(`${stack.apiUrl}/rest/v1/rest_users?select=id&order=id`, {
       headers: { apikey: stack.anonKey, range: '1-2', prefer: 'count=exact' },
