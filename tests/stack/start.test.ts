@@ -19,11 +19,24 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function npmStart(env: Record<string, string>): Run {
+/**
+ * Free ports for the simulator and its feed so a developer's running `npm start` does not collide; the web app
+ * stays off because the browser tests build it into the same folder concurrently.
+ */
+async function workerEnv(): Promise<Record<string, string>> {
+  const simulatorPort = String(await freePort());
+  return {
+    SIMULATOR_PORT: simulatorPort,
+    MARKET_FEED_URL: `ws://127.0.0.1:${simulatorPort}/v2/sim`,
+    NEXURAL_WEB: 'off',
+  };
+}
+
+function npmStart(env: Record<string, string>, workers: Record<string, string>): Run {
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'start.ts'], {
     cwd: projectRoot,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...workers, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => {
@@ -59,7 +72,7 @@ describe('npm start', () => {
       NEXURAL_API_PORT: String(await freePort()),
     };
     const t0 = performance.now();
-    const run = npmStart(env);
+    const run = npmStart(env, await workerEnv());
     const out = await until(run, /Press Ctrl-C to stop/);
     console.log(`fresh npm start took ${((performance.now() - t0) / 1000).toFixed(2)}s`);
 
@@ -88,7 +101,7 @@ describe('npm start', () => {
       NEXURAL_DB_PORT: String(await freePort()),
       NEXURAL_API_PORT: String(await freePort()),
     };
-    let run = npmStart(env);
+    let run = npmStart(env, await workerEnv());
     let out = await until(run, /Press Ctrl-C to stop/);
     expect(out).toMatch(/\(0 new migration\(s\), \d+ already applied\)/);
     const sql = postgres(field(out, 'DB URL') as string, { max: 1 });
@@ -102,7 +115,7 @@ describe('npm start', () => {
       path.join(supabaseDir, 'migrations', '29990101000000_later.sql'),
       'create table public.later (id int);',
     );
-    run = npmStart(env);
+    run = npmStart(env, await workerEnv());
     out = await until(run, /Press Ctrl-C to stop/);
     expect(out).toContain('Applying migration 29990101000000_later.sql');
     expect(out).toMatch(/\(1 new migration\(s\)/);
@@ -121,12 +134,15 @@ describe('npm start', () => {
       'create tabel oops (id int);',
     );
     const brokenData = path.join(tmp, 'broken-db');
-    const run = npmStart({
-      NEXURAL_DATA_DIR: brokenData,
-      NEXURAL_SUPABASE_DIR: supabaseDir,
-      NEXURAL_DB_PORT: String(await freePort()),
-      NEXURAL_API_PORT: String(await freePort()),
-    });
+    const run = npmStart(
+      {
+        NEXURAL_DATA_DIR: brokenData,
+        NEXURAL_SUPABASE_DIR: supabaseDir,
+        NEXURAL_DB_PORT: String(await freePort()),
+        NEXURAL_API_PORT: String(await freePort()),
+      },
+      await workerEnv(),
+    );
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('29990101000000_broken.sql');
     expect(run.output()).toContain('syntax error at or near "tabel"');
@@ -134,7 +150,7 @@ describe('npm start', () => {
   });
 
   it('names each invalid setting instead of starting', async () => {
-    const run = npmStart({ NEXURAL_DB_PORT: 'not-a-port', NEXURAL_JWT_SECRET: 'short' });
+    const run = npmStart({ NEXURAL_DB_PORT: 'not-a-port', NEXURAL_JWT_SECRET: 'short' }, await workerEnv());
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('NEXURAL_DB_PORT');
     expect(run.output()).toContain('NEXURAL_JWT_SECRET: must be at least 32 characters');
