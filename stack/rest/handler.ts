@@ -33,6 +33,8 @@ interface Outcome {
   total: string | null;
   page_total: string;
   body: string;
+  /** The planner's estimate of the total (count=planned|estimated). */
+  planned?: number;
 }
 
 interface Prefer {
@@ -187,6 +189,8 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       searchPath: string;
     },
     query: string,
+    /** An EXPLAIN (FORMAT JSON) to run before the query; its row estimate comes back as `planned`. */
+    explain: string | null,
     readOnly: boolean,
     /** Given null: the ending if known before the result, else null to decide on the result. */
     decide: (o: Outcome | null) => 'commit' | 'rollback' | null,
@@ -201,16 +205,14 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       `set_config('request.method', ${literal(settings.method)}, true), ` +
       `set_config('request.path', ${literal(settings.path)}, true)` +
       (readOnly ? `, set_config('transaction_read_only', 'on', true)` : '');
+    const statements = `${set};\n${explain ? `${explain};\n` : ''}${query}`;
     const early = decide(null);
-    if (early === 'commit') {
-      const results = await sql.unsafe<Outcome[]>(`${set};\n${query}`);
-      return lastRow(results);
-    }
+    if (early === 'commit') return lastRow(await sql.unsafe(statements));
     const conn = await sql.reserve();
     try {
       let outcome: Outcome;
       try {
-        outcome = lastRow(await conn.unsafe<Outcome[]>(`BEGIN;\n${set};\n${query}`));
+        outcome = lastRow(await conn.unsafe(`BEGIN;\n${statements}`));
       } catch (err) {
         await conn.unsafe('ROLLBACK').catch(() => {});
         throw err;
@@ -351,6 +353,16 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     if (method === 'POST' || method === 'PATCH' || method === 'PUT') bodyText = await readBody(req, maxBody);
 
     let query: string;
+    // count=planned takes the planner's row estimate of the count query (EXPLAIN, as this role, in this
+    // transaction); count=estimated counts exactly up to max_rows and takes the estimate beyond it.
+    let explain: string | null = null;
+    const maxRows = opts.api.maxRows;
+    const counting = (countRows: string): string | null => {
+      if (prefer.count === 'exact' || (prefer.count === 'estimated' && maxRows === null)) return countRows;
+      if (prefer.count === null) return null;
+      explain = `EXPLAIN (FORMAT JSON) ${countRows}`;
+      return prefer.count === 'estimated' ? `${countRows} LIMIT ${(maxRows ?? 0) + 1}` : null;
+    };
     let shape: BodyShape = shapeWanted;
     let status = 200;
     let isMutation = false;
@@ -427,7 +439,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
         );
         const plan = buildRead(ctx, source, alias, relTable, select, range);
         if (!fn.returnsSet && shape === 'array') shape = 'object';
-        query = wrapResult(plan.rows, shape, prefer.count ? plan.countRows : null);
+        query = wrapResult(plan.rows, shape, counting(plan.countRows));
       }
       if (fn.volatility === 'v' && readLike) {
         // volatile functions run read-only on GET: writes fail with 25006 → 405, as in PostgREST
@@ -446,7 +458,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
           opts.api.maxRows,
         );
         const plan = buildRead(ctx, `${target} AS ${ident(alias)}`, alias, table, select, range);
-        query = wrapResult(plan.rows, shape, prefer.count ? plan.countRows : null);
+        query = wrapResult(plan.rows, shape, counting(plan.countRows));
       } else if (method === 'POST' || method === 'PATCH' || method === 'DELETE') {
         isMutation = true;
         let mutation: string;
@@ -549,14 +561,15 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     }
 
     const single = shapeWanted === 'object';
-    const outcome = await run(settings, query, readLike, (o) => {
+    const outcome = await run(settings, query, explain, readLike, (o) => {
       if (prefer.tx === 'rollback') return 'rollback';
       // A mutation asked for as one object is undone unless it touched exactly one row.
       if (single && isMutation) return o === null ? null : Number(o.page_total) !== 1 ? 'rollback' : 'commit';
       return 'commit';
     });
     const pageTotal = Number(outcome.page_total);
-    const total = outcome.total === null ? null : Number(outcome.total);
+    let total = outcome.total === null ? null : Number(outcome.total);
+    if (outcome.planned !== undefined && (total === null || total > (maxRows ?? 0))) total = outcome.planned;
     if (single && !rpcScalar && !rpcVoid && pageTotal !== 1)
       throw new RestError(
         406,
@@ -625,10 +638,19 @@ function headersJson(headers: http.IncomingHttpHeaders): string {
   return JSON.stringify(out);
 }
 
-/** The one row of the last statement's result (a multi-statement query answers with one result each). */
+/**
+ * The one row of the last statement's result (a multi-statement query answers with one result each), with
+ * the row estimate of an EXPLAIN (FORMAT JSON) just before it, if there was one.
+ */
 function lastRow(results: unknown): Outcome {
-  const last = (Array.isArray(results) && Array.isArray(results[0]) ? results.at(-1) : results) as Outcome[];
-  return last[0] as Outcome;
+  const all = results as { [column: string]: unknown }[][];
+  const outcome = all.at(-1)?.[0] as unknown as Outcome;
+  const plan = all.at(-2)?.[0]?.['QUERY PLAN'];
+  if (typeof plan === 'string') {
+    const rows = (JSON.parse(plan) as { Plan: { 'Plan Rows': number } }[])[0]?.Plan['Plan Rows'];
+    if (typeof rows === 'number') outcome.planned = Math.round(rows);
+  }
+  return outcome;
 }
 
 function parseJson(text: string): unknown {

@@ -192,3 +192,49 @@ describe('order, ranges, counts and shapes', () => {
     expect(status).toBe(200);
   });
 });
+
+describe('planned and estimated counts', () => {
+  // 2000 rows analyzed, then 500 deleted: the planner still estimates 2000 (pages are not shrunk) while an
+  // exact count says 1500 — above max_rows (1000 in supabase/config.toml), so count=estimated estimates too.
+  beforeAll(async () => {
+    await stack.db.sql.unsafe(`
+      create table public.rest_count_probe (id int primary key);
+      grant select on public.rest_count_probe to anon;
+      insert into public.rest_count_probe select g from generate_series(1, 2000) g;
+      analyze public.rest_count_probe;
+      delete from public.rest_count_probe where id > 1500;
+      notify pgrst, 'reload schema';`);
+    for (let i = 0; i < 100; i++) {
+      if ((await probe().select('id').limit(1)).status === 200) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  const probe = () => restClient(stack, stack.anonKey).from('rest_count_probe');
+
+  it('answers count=planned with the planner estimate, not the exact count', async () => {
+    const planned = await probe().select('id', { count: 'planned' }).limit(5);
+    const exact = await probe().select('id', { count: 'exact' }).limit(5);
+    expect(exact.count).toBe(1500);
+    expect(planned.count).toBe(2000);
+    expect(planned.status).toBe(206);
+    expect(planned.data).toHaveLength(5);
+  });
+
+  it('answers count=estimated exactly up to max_rows and with the estimate beyond', async () => {
+    const beyond = await probe().select('id', { count: 'estimated' }).limit(5);
+    expect(beyond.count).toBe(2000);
+    // ids 1491..1500 remain of the 510 the statistics still count above 1490
+    const few = await probe().select('id', { count: 'estimated' }).gt('id', 1490);
+    expect(few.count).toBe(10);
+    const fewPlanned = await probe().select('id', { count: 'planned' }).gt('id', 1490);
+    expect(fewPlanned.count).toBeGreaterThan(100);
+  });
+
+  it('says which count it applied', async () => {
+    const res = await fetch(`${stack.apiUrl}/rest/v1/rest_count_probe?select=id&limit=1`, {
+      headers: { apikey: stack.anonKey, prefer: 'count=planned' },
+    });
+    expect(res.headers.get('preference-applied')).toBe('count=planned');
+    expect(res.headers.get('content-range')).toBe('0-0/2000');
+  });
+});
