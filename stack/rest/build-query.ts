@@ -128,7 +128,7 @@ export function filterSql(ctx: BuildContext, alias: string, table: Table | null,
   return f.negate ? `NOT ${joined}` : joined;
 }
 
-function orderSql(
+export function orderSql(
   ctx: BuildContext,
   alias: string,
   table: Table | null,

@@ -4,7 +4,16 @@ import type http from 'node:http';
 import postgres from 'postgres';
 import { JwtError, verifyJwt } from '../jwt.ts';
 import type { ApiConfig } from './api-config.ts';
-import { type BodyShape, buildRead, findTable, ident, literal, Params, wrapResult } from './build-query.ts';
+import {
+  type BodyShape,
+  buildRead,
+  findTable,
+  ident,
+  literal,
+  orderSql,
+  Params,
+  wrapResult,
+} from './build-query.ts';
 import { fromPgError, invalidBody, RestError } from './errors.ts';
 import { parseQuery } from './parse-filter.ts';
 import { parseSelect } from './parse-select.ts';
@@ -463,9 +472,29 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
         isMutation = true;
         let mutation: string;
         const root = scopes.get('') ?? { filters: [], order: null, limit: null, offset: null };
-        const where = (rootAlias: string) => {
+        const filtered = (rootAlias: string) => {
           const parts = root.filters.map((f) => filterSqlFor(ctx, rootAlias, table, f));
           return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+        };
+        // A limited PATCH/DELETE (`limit`, ordered by a unique column) touches the first rows of that order:
+        // the rows whose key (primary key, else ctid) the ordered, limited SELECT finds.
+        const limited = method !== 'POST' && (root.limit !== null || root.offset !== null);
+        if (limited && !root.order)
+          throw new RestError(
+            400,
+            'PGRST109',
+            'Restricting a Deletion or an Update using limits must include the ordering of a unique column',
+            null,
+            null,
+          );
+        const where = (rootAlias: string) => {
+          if (!limited || !root.order) return filtered(rootAlias);
+          const key = table.pk.length ? table.pk.map(ident) : ['ctid'];
+          const row = (a: string) => key.map((k) => `${ident(a)}.${k}`).join(', ');
+          let pick = `SELECT ${row(alias)} FROM ${target} AS ${ident(alias)}${filtered(alias)} ORDER BY ${orderSql(ctx, alias, table, root.order, select)}`;
+          if (root.limit !== null) pick += ` LIMIT ${root.limit}`;
+          if (root.offset !== null) pick += ` OFFSET ${root.offset}`;
+          return ` WHERE (${row(rootAlias)}) IN (${pick})`;
         };
         if (method === 'DELETE') {
           mutation = `DELETE FROM ${target} AS ${ident(alias)}${where(alias)} RETURNING ${ident(alias)}.*`;

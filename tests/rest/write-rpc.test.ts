@@ -100,6 +100,49 @@ describe('insert, update, delete', () => {
     expect(status).toBe(204);
   });
 
+  it('limits a PATCH and a DELETE to the first rows of their order', async () => {
+    const slugs = ['lim-a', 'lim-b', 'lim-c', 'lim-d'];
+    await service()
+      .from('rest_channels')
+      .insert(slugs.map((slug) => ({ slug })));
+    const patched = await service()
+      .from('rest_channels')
+      .update({ created_by: 4 })
+      .like('slug', 'lim-*')
+      .order('slug', { ascending: false })
+      .limit(2)
+      .select('slug');
+    expect(patched.error).toBeNull();
+    expect(patched.data?.map((r) => r.slug).sort()).toEqual(['lim-c', 'lim-d']);
+    const deleted = await service()
+      .from('rest_channels')
+      .delete()
+      .like('slug', 'lim-*')
+      .order('slug')
+      .limit(1)
+      .select('slug');
+    expect(deleted.data).toEqual([{ slug: 'lim-a' }]);
+    const left = await service()
+      .from('rest_channels')
+      .select('slug, created_by')
+      .like('slug', 'lim-*')
+      .order('slug');
+    expect(left.data).toEqual([
+      { slug: 'lim-b', created_by: null },
+      { slug: 'lim-c', created_by: 4 },
+      { slug: 'lim-d', created_by: 4 },
+    ]);
+  });
+
+  it('refuses a limited DELETE without an order with 400 PGRST109 and deletes nothing', async () => {
+    await service().from('rest_channels').insert({ slug: 'unordered' });
+    const res = await service().from('rest_channels').delete().eq('slug', 'unordered').limit(1);
+    expect(res.status).toBe(400);
+    expect(res.error?.code).toBe('PGRST109');
+    const { data } = await service().from('rest_channels').select('slug').eq('slug', 'unordered');
+    expect(data).toEqual([{ slug: 'unordered' }]);
+  });
+
   it('rolls back with Prefer: tx=rollback yet returns the representation', async () => {
     const res = await fetch(`${stack.apiUrl}/rest/v1/rest_channels`, {
       method: 'POST',
