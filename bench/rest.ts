@@ -98,6 +98,7 @@ const fmt = (r: Result) =>
 class HttpConnection {
   private socket: net.Socket | null = null;
   private buf: Buffer = Buffer.alloc(0);
+  private lastUsed = 0;
   private waiting: {
     resolve: (r: { status: number; body: string }) => void;
     reject: (e: Error) => void;
@@ -108,7 +109,10 @@ class HttpConnection {
     let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.url.host}\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
     if (body !== undefined) head += `content-length: ${Buffer.byteLength(body)}\r\n`;
-    const socket = this.socket ?? this.connect();
+    // Node's server drops keep-alive sockets idle for 5 s (as between this bench's phases): reconnect first.
+    if (this.socket && performance.now() - this.lastUsed > 4_000) this.socket.destroy();
+    this.lastUsed = performance.now();
+    const socket = this.socket && !this.socket.destroyed ? this.socket : this.connect();
     return new Promise<{ status: number; body: string }>((resolve, reject) => {
       this.waiting = { resolve, reject };
       socket.write(`${head}\r\n${body ?? ''}`);
@@ -127,6 +131,7 @@ class HttpConnection {
       this.parse();
     });
     const fail = (err: Error) => {
+      if (this.socket !== socket) return;
       this.socket = null;
       this.buf = Buffer.alloc(0);
       this.waiting?.reject(err);
