@@ -6,7 +6,7 @@
 // JWT. Every subscriber listens to all INSERTs on bench_rt; RLS lets a user see a row only if they are a member
 // of the row's team (a policy with a subquery on a membership table), so each change is evaluated for all
 // 1,000 subscribers (grouped by claims) and delivered to 100. The baseline broadcasts the same number of
-// messages per second to the team topics (same fan-out of 100). Bounded: ~10 s per phase, ~40 s in all.
+// messages per second to the team topics (same fan-out of 100). Bounded: 2 s of warm-up and 10 s per phase, ~50 s in all.
 // Three processes besides Postgres: the server, the subscribers (where latency is measured) and the load
 // generator (inserts, or REST broadcasts over keep-alive HTTP), so producing load steals from neither.
 // The server reports what each stage of postgres_changes cost per batch (BENCH_CPU_PROF=dir profiles it).
@@ -28,6 +28,14 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 const TEAMS = 10;
 const RATE = Number(process.env.BENCH_RATE ?? 200); // changes (and broadcasts) per second
 const PHASE_MS = 10_000;
+const WARMUP_MS = 2_000;
+/**
+ * BENCH_MEMBERS_INDEX=1 adds an index on bench_members(user_id), the column the policies look users up by
+ * (the primary key leads with team). Without it each subscriber group's check scans the whole membership
+ * table once per batch, which is most of the cost of a check: the variant shows what is the policy's cost
+ * and what is Realtime's.
+ */
+const INDEXED = process.env.BENCH_MEMBERS_INDEX === '1';
 const DRAIN_MS = 3_000;
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -43,6 +51,7 @@ if (process.argv[2] === 'serve') {
     messages: 0,
     queuedMs: 0,
     maxQueuedMs: 0,
+    maxDoneMs: 0,
   };
   const stageMs = { matchMs: 0, checkMs: 0, fanoutMs: 0 };
   const services = await startServices({
@@ -55,6 +64,7 @@ if (process.argv[2] === 'serve') {
         totals.messages += b.messages;
         totals.queuedMs += b.queuedMs;
         totals.maxQueuedMs = Math.max(totals.maxQueuedMs, b.queuedMs);
+        totals.maxDoneMs = Math.max(totals.maxDoneMs, b.doneMs);
         stageMs.matchMs += b.matchMs;
         stageMs.checkMs += b.checkMs;
         stageMs.fanoutMs += b.fanoutMs;
@@ -74,19 +84,21 @@ if (process.argv[2] === 'serve') {
   process.stdin.on('end', stop);
   let cpuMark = process.cpuUsage();
   process.stdin.on('data', (d: Buffer) => {
-    if (!d.toString().includes('stats')) return;
+    const command = d.toString();
+    if (!command.includes('stats') && !command.includes('reset')) return;
     const n = Math.max(1, totals.batches);
     const cpu = process.cpuUsage(cpuMark);
     cpuMark = process.cpuUsage();
-    console.log(
-      `STATS server CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms` +
-        (totals.batches === 0
-          ? ''
-          : `; ${totals.batches} batches, ${(totals.changes / n).toFixed(1)} changes and ${(totals.groups / n).toFixed(0)} groups a batch, ` +
-            `${totals.rowChecks} row checks, ${totals.messages} messages; per batch: queued ${(totals.queuedMs / n).toFixed(1)} ms ` +
-            `(max ${totals.maxQueuedMs}), match ${(stageMs.matchMs / n).toFixed(1)} ms, RLS check ${(stageMs.checkMs / n).toFixed(1)} ms, ` +
-            `fan-out ${(stageMs.fanoutMs / n).toFixed(1)} ms`),
-    );
+    if (command.includes('stats'))
+      console.log(
+        `STATS server CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms` +
+          (totals.batches === 0
+            ? ''
+            : `; ${totals.batches} batches, ${(totals.changes / n).toFixed(1)} changes and ${(totals.groups / n).toFixed(0)} groups a batch, ` +
+              `${totals.rowChecks} row checks, ${totals.messages} messages; per batch: queued ${(totals.queuedMs / n).toFixed(1)} ms ` +
+              `(max ${totals.maxQueuedMs}), match ${(stageMs.matchMs / n).toFixed(1)} ms, RLS check ${(stageMs.checkMs / n).toFixed(1)} ms, ` +
+              `fan-out ${(stageMs.fanoutMs / n).toFixed(1)} ms; worst commit→fanned-out ${totals.maxDoneMs} ms`),
+      );
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = 0;
     for (const k of Object.keys(stageMs) as (keyof typeof stageMs)[]) stageMs[k] = 0;
   });
@@ -94,12 +106,13 @@ if (process.argv[2] === 'serve') {
 } else if (process.argv[2] === 'load') {
   // Child: the offered load, in its own process so that neither the server nor the subscribers' event loop
   // (where latency is measured) pays for producing it.
-  const [kind, target] = [process.argv[3], process.argv[4] as string];
+  const [kind, target, ms] = [process.argv[3], process.argv[4] as string, Number(process.argv[5])];
   let failed = 0;
   if (kind === 'broadcast') {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     const url = new URL(`${target}/realtime/v1/api/broadcast`);
     const total = await paced(
+      ms,
       (n) =>
         new Promise<void>((resolve) => {
           const body = JSON.stringify({
@@ -134,7 +147,7 @@ if (process.argv[2] === 'serve') {
       onnotice: () => {},
       connection: { synchronous_commit: 'on' },
     });
-    const total = await paced((n) =>
+    const total = await paced(ms, (n) =>
       sql`insert into bench_rt (team, body) values (${n % TEAMS}, ${`change ${n}`})`.catch(() => {
         failed++;
       }),
@@ -148,8 +161,8 @@ if (process.argv[2] === 'serve') {
 }
 
 /** Offered load at a fixed rate: one insert (its own transaction) or one broadcast every 1/RATE s. */
-async function paced(send: (n: number) => Promise<unknown>): Promise<number> {
-  const total = Math.round((RATE * PHASE_MS) / 1000);
+async function paced(ms: number, send: (n: number) => Promise<unknown>): Promise<number> {
+  const total = Math.round((RATE * ms) / 1000);
   const start = performance.now();
   const inflight: Promise<unknown>[] = [];
   for (let n = 0; n < total; n++) {
@@ -195,6 +208,7 @@ async function main() {
         body text not null);
       alter table public.bench_members enable row level security;
       alter table public.bench_rt enable row level security;
+      ${INDEXED ? 'create index bench_members_user on public.bench_members (user_id);' : ''}
       create policy bench_members_self on public.bench_members for select to authenticated
         using (user_id = (select auth.uid()));
       create policy bench_rt_team_select on public.bench_rt for select to authenticated
@@ -290,14 +304,16 @@ async function main() {
       }),
     );
     console.log(
-      `${SUBSCRIBERS} sockets connected and joined in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `${INDEXED ? 'bench_members indexed on user_id; ' : ''}${SUBSCRIBERS} sockets connected and joined in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     await new Promise((r) => setTimeout(r, 1000));
 
-    const runLoad = async (kind: 'broadcast' | 'changes', target: string) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'load', kind, target], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+    const runLoad = async (kind: 'broadcast' | 'changes', target: string, ms = PHASE_MS) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', import.meta.filename, 'load', kind, target, String(ms)],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let out = '';
       child.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
@@ -329,9 +345,12 @@ async function main() {
       };
     };
 
-    // Baseline: broadcast through the REST endpoint to the team topics (fan-out 100 each).
+    // Baseline: broadcast through the REST endpoint to the team topics (fan-out 100 each). Each path is
+    // warmed up first (JIT, connections, the check's cached plans), then measured with the server's counters
+    // reset.
+    await runLoad('broadcast', apiUrl, WARMUP_MS);
     phase = { latencies: [], distinct: new Set() };
-    server.stdin?.write('stats\n'); // resets the server's counters
+    server.stdin?.write('reset\n');
     clientCpu = process.cpuUsage();
     const broadcasts = await runLoad('broadcast', apiUrl);
     const offeredB = broadcasts.total;
@@ -339,7 +358,10 @@ async function main() {
     server.stdin?.write('stats\n');
     if (broadcasts.failed > 0) console.log(`  (${broadcasts.failed} broadcast requests failed)`);
 
+    await runLoad('changes', String(cluster.port), WARMUP_MS);
     phase = { latencies: [], distinct: new Set() };
+    server.stdin?.write('reset\n');
+    clientCpu = process.cpuUsage();
     const inserts = await runLoad('changes', String(cluster.port));
     const offeredC = inserts.total;
     if (inserts.failed > 0) console.log(`  (${inserts.failed} inserts failed)`);

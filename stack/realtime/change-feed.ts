@@ -75,6 +75,8 @@ export interface BatchStats {
   matchMs: number;
   checkMs: number;
   fanoutMs: number;
+  /** From the oldest commit of the batch to the end of its fan-out: the batch's worst latency in the server. */
+  doneMs: number;
 }
 
 /** Connections RLS checks are spread over; `max` of the pool handed to ChangeFeed should match. */
@@ -275,6 +277,7 @@ export class ChangeFeed {
         matchMs: t1 - t0,
         checkMs: t2 - t1,
         fanoutMs: performance.now() - t2,
+        doneMs: Date.now() - (txs[0] as CommittedTransaction).commitTime.getTime(),
       });
     }
   }

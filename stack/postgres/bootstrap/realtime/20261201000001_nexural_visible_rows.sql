@@ -36,76 +36,58 @@ begin
   if pg_catalog.to_regprocedure(pg_catalog.format('pg_temp.%I(jsonb, jsonb)', fname)) is null then
     -- One statement for the groups that may see every row of the batch, one for those whose filters left
     -- them a subset; both checked as `role_name` under the group's claims, as PostgREST runs a request.
+    -- Generic plans: the cost of a check is then one execution, never a planning (the rows change with
+    -- every batch, the plan's shape does not).
     execute pg_catalog.format($f$
-      create function pg_temp.%1$I(groups jsonb, rows jsonb) returns table (grp int, change int)
+      create function pg_temp.%1$I(rt_groups jsonb, rt_rows jsonb) returns table (rt_grp int, rt_change int)
       language plpgsql volatile set search_path = '' set plan_cache_mode = force_generic_plan as $body$
+      #variable_conflict use_column
+      -- Policies name the table's columns unqualified: a column wins over a variable of the same name.
       declare
-        all_rows %2$s[];
-        g int;
-        n int := pg_catalog.jsonb_array_length(groups);
-        cand int[];
-        visible int[];
-        out_grp int[] := '{}';
-        out_change int[] := '{}';
-        failed boolean := false;
+        rt_all_rows %2$s[];
+        rt_g int := 0;
+        rt_n int := pg_catalog.jsonb_array_length(rt_groups);
+        rt_entry jsonb;
+        rt_cand int[];
+        rt_visible int[];
+        rt_x int;
       begin
-        all_rows := array(
+        rt_all_rows := array(
           select pg_catalog.jsonb_populate_record(null::%2$s, e.value)
-          from pg_catalog.jsonb_array_elements(rows) with ordinality as e(value, o) order by e.o);
-        -- Fast path: every group in one subtransaction. A policy that raises for some user sends us to the
-        -- slow path below, where each group has its own, so only that group loses the rows.
-        begin
-          perform pg_catalog.set_config('role', %3$L, true);
-          for g in 0 .. n - 1 loop
-            perform pg_catalog.set_config('request.jwt.claims', (groups -> g ->> 'c'), true);
-            if groups -> g -> 'i' is null or groups -> g -> 'i' = 'null' then
-              select pg_catalog.array_agg(%4$I."realtime_row_index" - 1) into visible
-                from pg_catalog.unnest(all_rows) with ordinality as %4$I(%5$s, "realtime_row_index")
-                where %6$s;
-            else
-              cand := array(select pg_catalog.jsonb_array_elements_text(groups -> g -> 'i')::int);
-              select pg_catalog.array_agg(cand[%4$I."realtime_row_index"]) into visible
-                from pg_catalog.unnest(array(select all_rows[i + 1] from pg_catalog.unnest(cand) as i))
-                  with ordinality as %4$I(%5$s, "realtime_row_index")
-                where %6$s;
-            end if;
-            if visible is not null then
-              out_grp := out_grp || pg_catalog.array_fill(g, array[pg_catalog.cardinality(visible)]);
-              out_change := out_change || visible;
-            end if;
-          end loop;
-        exception when others then
-          failed := true;
-        end;
-        if failed then
-          out_grp := '{}';
-          out_change := '{}';
-          for g in 0 .. n - 1 loop
-            begin
-              perform pg_catalog.set_config('role', %3$L, true);
-              perform pg_catalog.set_config('request.jwt.claims', (groups -> g ->> 'c'), true);
-              if groups -> g -> 'i' is null or groups -> g -> 'i' = 'null' then
-                select pg_catalog.array_agg(%4$I."realtime_row_index" - 1) into visible
-                  from pg_catalog.unnest(all_rows) with ordinality as %4$I(%5$s, "realtime_row_index")
+          from pg_catalog.jsonb_array_elements(rt_rows) with ordinality as e(value, o) order by e.o);
+        -- All groups run in one subtransaction. When a policy raises for a group, that group sees none of
+        -- the rows (as its failing query would show it nothing) and the next group starts a new one; the
+        -- rows already returned belong to groups checked before it, so nothing is returned twice.
+        while rt_g < rt_n loop
+          begin
+            perform pg_catalog.set_config('role', %3$L, true);
+            while rt_g < rt_n loop
+              rt_entry := rt_groups -> rt_g;
+              perform pg_catalog.set_config('request.jwt.claims', rt_entry ->> 'c', true);
+              if pg_catalog.jsonb_typeof(rt_entry -> 'i') is distinct from 'array' then
+                select pg_catalog.array_agg(%4$I."realtime_row_index" - 1) into rt_visible
+                  from pg_catalog.unnest(rt_all_rows) with ordinality as %4$I(%5$s, "realtime_row_index")
                   where %6$s;
               else
-                cand := array(select pg_catalog.jsonb_array_elements_text(groups -> g -> 'i')::int);
-                select pg_catalog.array_agg(cand[%4$I."realtime_row_index"]) into visible
-                  from pg_catalog.unnest(array(select all_rows[i + 1] from pg_catalog.unnest(cand) as i))
+                rt_cand := array(select pg_catalog.jsonb_array_elements_text(rt_entry -> 'i')::int);
+                select pg_catalog.array_agg(rt_cand[%4$I."realtime_row_index"]) into rt_visible
+                  from pg_catalog.unnest(array(select rt_all_rows[rt_i + 1] from pg_catalog.unnest(rt_cand) as rt_i))
                     with ordinality as %4$I(%5$s, "realtime_row_index")
                   where %6$s;
               end if;
-            exception when others then
-              -- A policy that errors for this user hides the rows from them, as the failing query would.
-              visible := null;
-            end;
-            if visible is not null then
-              out_grp := out_grp || pg_catalog.array_fill(g, array[pg_catalog.cardinality(visible)]);
-              out_change := out_change || visible;
-            end if;
-          end loop;
-        end if;
-        return query select u.g, u.c from unnest(out_grp, out_change) as u(g, c);
+              if rt_visible is not null then
+                foreach rt_x in array rt_visible loop
+                  rt_grp := rt_g;
+                  rt_change := rt_x;
+                  return next;
+                end loop;
+              end if;
+              rt_g := rt_g + 1;
+            end loop;
+          exception when others then
+            rt_g := rt_g + 1;
+          end;
+        end loop;
       end
       $body$
     $f$, fname, rel::regclass::text, role_name, relname, cols, pred);
