@@ -25,3 +25,35 @@ values
   ('BTC/USD', 67990.00, 68010.00, 2, 2, 68000.00, 0.5, 66500.00, now()),
   ('ETH/USD', 3499.50, 3500.50, 20, 20, 3500.00, 3, 3450.00, now())
 on conflict (symbol) do nothing;
+
+-- A demo trader for local development only (seed.sql never reaches a hosted project unless pushed with
+-- --include-seed): sign in as demo@nexural.local / nexural-demo. They own the local simulator's dataset, so the
+-- datasets page shows the feed's telemetry, and start with one funded portfolio.
+insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+  raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous)
+values ('00000000-0000-0000-0000-000000000000', 'de300000-0000-4000-8000-000000000001', 'authenticated',
+  'authenticated', 'demo@nexural.local', extensions.crypt('nexural-demo', extensions.gen_salt('bf', 10)), now(),
+  '{"provider": "email", "providers": ["email"]}', '{"display_name": "Demo Trader"}', now(), now(), false)
+on conflict (id) do nothing;
+
+insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
+values ('de300000-0000-4000-8000-000000000001', 'de300000-0000-4000-8000-000000000001',
+  '{"sub": "de300000-0000-4000-8000-000000000001", "email": "demo@nexural.local", "email_verified": true}',
+  'email', now(), now())
+on conflict (provider_id, provider) do nothing;
+
+-- The ingester registers the same name on start and keeps the owner.
+insert into public.market_datasets (name, user_id, feed_url, sequenced)
+values ('local-simulator', 'de300000-0000-4000-8000-000000000001', 'ws://127.0.0.1:54329/v2/sim', true)
+on conflict (name) do nothing;
+
+-- The portfolio is created through the same function the app calls, as the demo trader.
+select set_config('request.jwt.claims', '{"sub": "de300000-0000-4000-8000-000000000001", "role": "authenticated"}', false);
+do $$
+begin
+  if not exists (select 1 from public.portfolios where user_id = 'de300000-0000-4000-8000-000000000001') then
+    perform public.create_portfolio('Main', 100000);
+  end if;
+end
+$$;
+select set_config('request.jwt.claims', '', false);
