@@ -13,7 +13,7 @@ let t: TestIngester;
 beforeAll(async () => {
   db = await createTestDatabase();
   sim = await simulator();
-  t = await ingester(db.sql, sim, 'bars');
+  t = await ingester(db, sim, 'bars');
   await subscribed(sim);
 });
 afterAll(async () => {
@@ -108,4 +108,52 @@ it('revises a past minute when a late trade for it arrives', async () => {
     vwap: '99.986111',
     revision: 1,
   });
+});
+
+it('equals the aggregate Postgres computes from the stored trades, ties within a microsecond by trade id', async () => {
+  const sim2 = await simulator(5);
+  const t2 = await ingester(db, sim2, 'bars-aggregate', { batchSize: 97 });
+  try {
+    await subscribed(sim2);
+    // Times out of order within three minutes, nanosecond fractions that often round to one microsecond
+    // (so only the trade id orders them, as in Postgres) and prices in cents and in exponent notation.
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const ns = () => String(Math.floor(rand() * 3) * 1000 + Math.floor(rand() * 1000)).padStart(9, '0');
+    const tape: TradeMessage[] = [];
+    for (let i = 1; i <= 1500; i++) {
+      const minute = Math.floor(rand() * 3);
+      const second = String(Math.floor(rand() * 2) * 59).padStart(2, '0');
+      const p = rand() < 0.02 ? 1e-7 * (1 + Math.floor(rand() * 5)) : Math.round(10_000 + rand() * 100) / 100;
+      const s = rand() < 0.1 ? Math.round(rand() * 1000) / 1000 + 0.001 : 1 + Math.floor(rand() * 500);
+      tape.push(
+        trade(i, ['AAPL', 'MSFT'][i % 2] as string, `2026-11-24T16:0${minute}:${second}.${ns()}Z`, p, s),
+      );
+    }
+    for (let k = 0; k < tape.length; k += 250) sim2.publish(tape.slice(k, k + 250));
+    await waitFor('the tape', () => t2.ingester.acknowledgedId === 1500);
+
+    const id = t2.ingester.datasetId;
+    const stored = await db.sql`
+      select symbol, bucket::text, open::text, high::text, low::text, close::text, volume::text, trade_count,
+        notional::text, open_ts::text, open_trade_id::text, close_ts::text, close_trade_id::text
+      from public.market_bars_1m where dataset_id = ${id} order by 1, 2`;
+    const computed = await db.sql`
+      select symbol, date_trunc('minute', trade_ts)::text as bucket,
+        ((array_agg(price order by trade_ts, trade_id))[1])::text as open, max(price)::text as high,
+        min(price)::text as low, ((array_agg(price order by trade_ts desc, trade_id desc))[1])::text as close,
+        sum(size)::text as volume, count(*)::int as trade_count, sum(price * size)::text as notional,
+        min(trade_ts)::text as open_ts, ((array_agg(trade_id order by trade_ts, trade_id))[1])::text as open_trade_id,
+        max(trade_ts)::text as close_ts,
+        ((array_agg(trade_id order by trade_ts desc, trade_id desc))[1])::text as close_trade_id
+      from public.market_trades where dataset_id = ${id} group by 1, 2 order by 1, 2`;
+    expect(computed).toHaveLength(6);
+    expect(stored).toEqual(computed);
+  } finally {
+    await t2.ingester.stop();
+    await sim2.close();
+  }
 });

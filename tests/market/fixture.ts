@@ -3,6 +3,7 @@
 import type postgres from 'postgres';
 import { type Ingester, type IngesterOptions, startIngester } from '../../workers/market-feed/ingester.ts';
 import type { Trade } from '../../workers/market-feed/parse-message.ts';
+import { connectPostgres } from '../../workers/market-feed/postgres-client.ts';
 import { type Simulator, startSimulator } from '../../workers/simulator/server.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -17,13 +18,15 @@ export interface TestIngester {
   acked: Trade[];
 }
 
+/** An ingester on its own client (as in production) into the test database at `db.url`. */
 export async function ingester(
-  sql: postgres.Sql,
+  db: { url: string },
   sim: Simulator,
   dataset: string,
   extra: Partial<IngesterOptions> = {},
 ): Promise<TestIngester> {
   const acked: Trade[] = [];
+  const sql = connectPostgres(db.url, { max: 2, onnotice: () => {} });
   const ingester = await startIngester({
     sql,
     dataset: { name: dataset },
@@ -36,6 +39,10 @@ export async function ingester(
     onAck: (trades) => acked.push(...trades),
     ...extra,
   });
+  const { stop, kill } = ingester;
+  ingester.stop = () => stop().finally(() => sql.end());
+  // A crash takes its connections with it: whatever was in flight is rolled back.
+  ingester.kill = () => kill().finally(() => sql.end({ timeout: 0 }));
   return { ingester, acked };
 }
 

@@ -1,6 +1,9 @@
 // The ingester against the in-process simulator and a real Postgres: idempotent replay, crash and restart,
 // reconnects, malformed and out-of-order input, and backpressure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerDataset } from '../../workers/market-feed/ingester.ts';
+import { parseFeedMessage, type Trade } from '../../workers/market-feed/parse-message.ts';
+import { storeBatch } from '../../workers/market-feed/store-batch.ts';
 import type { TradeMessage } from '../../workers/simulator/protocol.ts';
 import type { Simulator } from '../../workers/simulator/server.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -22,7 +25,7 @@ afterAll(async () => {
 async function setUp(dataset: string) {
   const sim = await simulator();
   sims.push(sim);
-  const t = await ingester(db.sql, sim, dataset);
+  const t = await ingester(db, sim, dataset);
   stops.push(() => t.ingester.stop());
   await subscribed(sim);
   return { sim, ...t };
@@ -51,7 +54,7 @@ describe('market-feed ingester', () => {
   it('a killed and restarted ingester loses nothing it acknowledged and records the gap', async () => {
     const sim = await simulator(7);
     sims.push(sim);
-    const a = await ingester(db.sql, sim, 'crash', { batchSize: 200 });
+    const a = await ingester(db, sim, 'crash', { batchSize: 200 });
     await subscribed(sim);
     const burst = sim.generate(5000);
     await waitFor('some batches acknowledged', () => a.acked.length > 0);
@@ -64,7 +67,7 @@ describe('market-feed ingester', () => {
     expect(maxStored).toBeLessThan(lastId(burst)); // it died with trades in flight
 
     sim.generate(100); // nobody listening: these are missed too
-    const b = await ingester(db.sql, sim, 'crash');
+    const b = await ingester(db, sim, 'crash');
     stops.push(() => b.ingester.stop());
     await subscribed(sim);
     const after = sim.generate(300);
@@ -125,11 +128,65 @@ describe('market-feed ingester', () => {
     });
   });
 
+  it('writes a batch overlapping stored trades once and folds only the new trades into bars', async () => {
+    const datasetId = await registerDataset(db.sql, { name: 'overlap', feedUrl: 'ws://127.0.0.1:1/v2/sim' });
+    const trade = (i: number, s: number) => {
+      const ev = parseFeedMessage(
+        { T: 't', S: 'AAPL', i, x: 'V', p: 100 + i, s, c: ['@'], z: 'C', t: `2026-11-24T15:00:0${i}.5Z` },
+        Date.now(),
+      );
+      return (ev as { trade: Trade }).trade;
+    };
+    const batch = (trades: Trade[]) => ({ trades, quotes: [], gaps: [], telemetry: [] });
+    expect(
+      (await storeBatch(db.sql, datasetId, batch([trade(1, 1), trade(2, 2), trade(3, 3)]))).inserted,
+    ).toBe(3);
+    // Two ingesters on one dataset, or a replay: 2 and 3 again (with other sizes), then 4 and 5.
+    const again = await storeBatch(
+      db.sql,
+      datasetId,
+      batch([trade(2, 20), trade(3, 30), trade(4, 4), trade(5, 5)]),
+    );
+
+    expect(again.inserted).toBe(2);
+    expect(await storedIds(db.sql, datasetId)).toEqual([1, 2, 3, 4, 5]);
+    const [bar] = await db.sql`
+      select open::text, close::text, volume::text, trade_count, revision
+      from public.market_bars_1m where dataset_id = ${datasetId}`;
+    expect(bar).toEqual({ open: '101', close: '105', volume: '15', trade_count: 5, revision: 1 });
+  });
+
+  it('skips a trade whose time Postgres would refuse instead of failing the batch it is in', async () => {
+    const { sim, ingester: ing } = await setUp('bad-time');
+    const good = sim.generate(20);
+    const id = lastId(good);
+    const base: Omit<TradeMessage, 'i' | 't'> = {
+      T: 't',
+      S: 'AAPL',
+      x: 'V',
+      p: 190.5,
+      s: 3,
+      c: ['@'],
+      z: 'C',
+    };
+    sim.publish([
+      { ...base, i: id + 1, t: '2026-02-30T15:00:00Z' }, // JavaScript's Date.parse rolls it into March
+      { ...base, i: id + 2, t: '2026-11-24T15:00:00.000000001Z', x: 'V\t\\\u0000' },
+    ]);
+    await waitFor('the valid trade after it', () => ing.acknowledgedId === id + 2);
+
+    expect(ing.telemetry.totals.malformed).toBe(1);
+    const [row] = await db.sql`
+      select exchange, trade_ts::text from public.market_trades
+      where dataset_id = ${ing.datasetId} and trade_id = ${id + 2}`;
+    expect(row).toEqual({ exchange: 'V\t\\', trade_ts: '2026-11-24 15:00:00+00' });
+  });
+
   it('pauses the socket when its queue is full instead of buffering without bound', async () => {
     const sim = await simulator(9);
     sims.push(sim);
     const maxQueue = 1000;
-    const t = await ingester(db.sql, sim, 'backpressure', { maxQueue, batchSize: 100 });
+    const t = await ingester(db, sim, 'backpressure', { maxQueue, batchSize: 100 });
     stops.push(() => t.ingester.stop());
     await subscribed(sim);
     // Hold the table so every batch write blocks, then flood.

@@ -20,7 +20,7 @@ beforeAll(async () => {
     serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,
     intervalMs: 100,
   });
-  t = await ingester(stack.db.sql, sim, 'broadcast', { broadcaster });
+  t = await ingester(stack.db, sim, 'broadcast', { broadcaster });
   await subscribed(sim);
 });
 afterAll(async () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   owner = await createUser(db.sql);
   other = await createUser(db.sql);
   sim = await simulator();
-  owned = await ingester(db.sql, sim, 'owned-feed', {});
+  owned = await ingester(db, sim, 'owned-feed', {});
   await db.sql`update public.market_datasets set user_id = ${owner} where id = ${owned.ingester.datasetId}`;
   await subscribed(sim);
   const trades = sim.generate(200);

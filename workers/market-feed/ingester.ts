@@ -1,13 +1,13 @@
 // The ingester: feed events → bounded queue → batches written by storeBatch → acknowledged. One writer loop
-// keeps batches in feed order. When the queue reaches `maxQueue` the socket is paused (backpressure) and
+// keeps batches in feed order (the next batch is prepared while the previous one commits). When the queue reaches `maxQueue` the socket is paused (backpressure) and
 // resumed once it drains below half. Trade ids at or below the highest one seen are out of order (counted,
 // skipped); a jump in a sequenced dataset is a gap, recorded with the batch that reveals it.
 import type postgres from 'postgres';
 import { FeedConnection, type Subscription } from './feed-connection.ts';
 import type { FeedEvent, Quote, Trade } from './parse-message.ts';
 import type { QuoteBroadcaster } from './quote-broadcaster.ts';
-import { type Gap, storeBatch } from './store-batch.ts';
-import { Telemetry } from './telemetry.ts';
+import { type Gap, type PreparedBatch, prepareBatch, type StoreResult, storeBatch } from './store-batch.ts';
+import { type MinuteCounters, Telemetry } from './telemetry.ts';
 
 export interface IngesterOptions {
   sql: postgres.Sql;
@@ -153,7 +153,14 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
     log,
   });
 
-  const writeOnce = async (): Promise<void> => {
+  interface Pending {
+    items: Queued[];
+    batch: PreparedBatch;
+    counters: MinuteCounters[];
+  }
+
+  /** Takes the next batch off the queue and does its CPU work (split, COPY rows, bars). */
+  const take = (): Pending => {
     const items = queue.splice(0, batchSize);
     if (conn.paused && queue.length < maxQueue / 2 && !stopping) conn.resume();
     const trades: Trade[] = [];
@@ -165,30 +172,38 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
       else gaps.push(it.gap);
     }
     const counters = telemetry.take();
-    let result: Awaited<ReturnType<typeof storeBatch>>;
+    const batch = prepareBatch(datasetId, {
+      trades,
+      quotes: [...quotes.values()],
+      gaps,
+      telemetry: counters,
+    });
+    return { items, batch, counters };
+  };
+
+  /** Writes a batch and acknowledges it; false when the write failed (its counters are restored). */
+  const commit = async ({ batch, counters }: Pending): Promise<boolean> => {
+    let result: StoreResult;
     try {
-      result = await storeBatch(sql, datasetId, {
-        trades,
-        quotes: [...quotes.values()],
-        gaps,
-        telemetry: counters,
-      });
+      result = await storeBatch(sql, datasetId, batch);
     } catch (err) {
-      // Put the batch back in front so nothing acknowledged-later is lost; retry after a pause.
       telemetry.restore(counters);
       telemetry.add('errors');
-      queue = [...items, ...queue];
       log(`batch write failed (${(err as Error).message}); retrying`);
-      await new Promise((r) => setTimeout(r, 500));
-      return;
+      return false;
     }
-    if (killed) return;
+    if (killed) return true;
+    const { trades, quotes } = batch;
     const now = Date.now();
-    for (const tr of trades) telemetry.lag(now - tr.receivedAt, now);
+    let top = acknowledgedId;
+    for (const tr of trades) {
+      telemetry.lag(now - tr.receivedAt, now);
+      if (tr.id > top) top = tr.id;
+    }
+    acknowledgedId = top;
     telemetry.add('trades', result.inserted);
     telemetry.add('duplicates', trades.length - result.inserted);
-    telemetry.add('quotes', quotes.size);
-    if (trades.length > 0) acknowledgedId = Math.max(acknowledgedId, ...trades.map((x) => x.id));
+    telemetry.add('quotes', quotes.length);
     opts.onAck?.(trades);
     if (result.moved.length > 0) {
       if (opts.processMarketUpdate ?? true)
@@ -196,13 +211,33 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
           telemetry.add('errors');
           log(`process_market_update failed: ${(err as Error).message}`);
         });
-      opts.broadcaster?.offer(result.moved, trades, [...quotes.values()]);
+      opts.broadcaster?.offer(result.moved, trades, quotes);
     }
+    return true;
+  };
+
+  // One batch is written while the next one is taken and prepared, so Postgres is not idle while this
+  // process encodes. Batches still commit one at a time and in feed order: a batch starts writing only
+  // after the previous one committed, and when a write fails both go back to the front of the queue.
+  let inflight: { pending: Pending; done: Promise<boolean> } | undefined;
+  const settle = async (next?: Pending): Promise<boolean> => {
+    if (!inflight) return true;
+    const { pending, done } = inflight;
+    inflight = undefined;
+    if (await done) return true;
+    if (next) telemetry.restore(next.counters);
+    if (!killed) queue = [...pending.items, ...(next?.items ?? []), ...queue];
+    await new Promise((r) => setTimeout(r, 500));
+    return false;
   };
 
   const loop = (async () => {
     while (!killed) {
       if (queue.length === 0) {
+        if (inflight) {
+          await settle();
+          continue;
+        }
         if (stopping) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -223,8 +258,11 @@ export async function startIngester(opts: IngesterOptions): Promise<Ingester> {
           setTimeout(resolve, flushMs);
         });
       }
-      await writeOnce();
+      const next = take();
+      if (!(await settle(next)) || killed) continue;
+      inflight = { pending: next, done: commit(next) };
     }
+    await inflight?.done;
   })();
 
   conn.start();

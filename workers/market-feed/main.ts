@@ -1,8 +1,8 @@
 // `npm start` runs this: ingests the feed at MARKET_FEED_URL (the local simulator by default; Alpaca's
 // wss://stream.data.alpaca.markets/v2/iex with ALPACA_API_KEY_ID/ALPACA_API_SECRET_KEY) into Postgres.
-import postgres from 'postgres';
 import { z } from 'zod';
 import { startIngester } from './ingester.ts';
+import { connectPostgres } from './postgres-client.ts';
 import { QuoteBroadcaster } from './quote-broadcaster.ts';
 
 const symbolList = z
@@ -37,7 +37,7 @@ if (!parsed.success) {
 }
 const env = parsed.data;
 
-const sql = postgres(env.DATABASE_URL, { max: 2, onnotice: () => {} });
+const sql = connectPostgres(env.DATABASE_URL, { max: 2, onnotice: () => {} });
 const ingester = await startIngester({
   sql,
   dataset: { name: env.MARKET_FEED_DATASET, sequenced: env.MARKET_FEED_SEQUENCED === 'true' },

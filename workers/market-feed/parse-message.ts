@@ -1,5 +1,6 @@
 // Turns one element of an Alpaca stream frame into what the ingester acts on. Anything that is not a
-// well-formed control, trade or quote message is `malformed` (counted and skipped, never thrown). Prices and
+// well-formed control, trade or quote message is `malformed` (counted and skipped, never thrown), and anything
+// accepted here is accepted by Postgres too, so one bad message can never fail a whole batch. Prices and
 // sizes leave here as decimal strings: JSON numbers print back exactly as the feed wrote them.
 export interface Trade {
   symbol: string;
@@ -11,6 +12,8 @@ export interface Trade {
   tape: string;
   ts: string;
   tsMs: number;
+  /** Trade time in µs since the epoch, rounded as Postgres stores `ts` (bars order trades by it). */
+  tsMicros: number;
   receivedAt: number;
 }
 
@@ -36,14 +39,74 @@ export type FeedEvent =
 const isSymbol = (v: unknown): v is string => typeof v === 'string' && /^[A-Z0-9][A-Z0-9./-]{0,19}$/.test(v);
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const isNonNegative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const time = (v: unknown) => (typeof v === 'string' ? Date.parse(v) : Number.NaN);
+// NUL cannot be stored in a Postgres text column.
+const text = (v: unknown, max: number): string => {
+  if (typeof v !== 'string') return '';
+  const s = v.includes('\0') ? v.replaceAll('\0', '') : v;
+  return s.length > max ? s.slice(0, max) : s;
+};
+const conditionsText = (c: unknown): string => {
+  if (!Array.isArray(c)) return '';
+  if (c.length === 1) return text(c[0], 64);
+  return text(c.filter((x) => typeof x === 'string').join(','), 64);
+};
+
+const SECOND = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;
+const FRACTION_ZONE = /^(\.\d{1,9})?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
+// A feed sends thousands of messages per second within the same second: parse "YYYY-MM-DDTHH:MM:SS" once.
+let lastSecond = '';
+let lastSecondMs = 0;
+
+function secondMs(prefix: string): number {
+  if (prefix === lastSecond) return lastSecondMs;
+  const m = SECOND.exec(prefix);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return Number.NaN;
+  // Date.UTC reads years 0-99 as 1900-1999, so compute 400 years (one whole Gregorian cycle) later.
+  const later = Date.UTC(y + 400, mo - 1, d, h, mi, s);
+  // Date.UTC rolls 02-30 over into March; Postgres rejects it, so do we.
+  if (d > 28 && new Date(later).getUTCDate() !== d) return Number.NaN;
+  lastSecond = prefix;
+  lastSecondMs = later - GREGORIAN_CYCLE_MS;
+  return lastSecondMs;
+}
+
+/**
+ * An RFC 3339 time (Alpaca sends nanoseconds) in µs since the epoch, with the fraction rounded as Postgres
+ * does on input (rint of the fraction times 10^6, ties to even); NaN unless it is a real date and time.
+ */
+export function epochMicros(v: unknown): number {
+  if (typeof v !== 'string' || v.length < 20) return Number.NaN;
+  const ms = secondMs(v.slice(0, 19));
+  const m = FRACTION_ZONE.exec(v.slice(19));
+  if (Number.isNaN(ms) || !m) return Number.NaN;
+  let micros = 0;
+  if (m[1]) {
+    const x = Number(m[1]) * 1e6;
+    micros = Math.round(x);
+    if (micros - x === 0.5 && micros % 2 === 1) micros -= 1;
+  }
+  if (!m[2]) return ms * 1000 + micros;
+  if (Number(m[3]) > 15 || Number(m[4]) > 59) return Number.NaN;
+  const offsetMin = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
+  return (ms - offsetMin * 60_000) * 1000 + micros;
+}
 
 export function parseFeedMessage(m: unknown, receivedAt: number): FeedEvent {
   if (typeof m !== 'object' || m === null) return { kind: 'malformed', reason: 'not an object' };
   const o = m as Record<string, unknown>;
   switch (o.T) {
     case 't': {
-      const tsMs = time(o.t);
+      const tsMicros = epochMicros(o.t);
       if (
         !isSymbol(o.S) ||
         !Number.isSafeInteger(o.i) ||
@@ -52,7 +115,7 @@ export function parseFeedMessage(m: unknown, receivedAt: number): FeedEvent {
         !isPositive(o.s)
       )
         return { kind: 'malformed', reason: 'trade without a valid S, i, p or s' };
-      if (Number.isNaN(tsMs)) return { kind: 'malformed', reason: 'trade without a valid t' };
+      if (Number.isNaN(tsMicros)) return { kind: 'malformed', reason: 'trade without a valid t' };
       return {
         kind: 'trade',
         trade: {
@@ -60,22 +123,18 @@ export function parseFeedMessage(m: unknown, receivedAt: number): FeedEvent {
           id: o.i as number,
           price: String(o.p),
           size: String(o.s),
-          exchange: typeof o.x === 'string' ? o.x.slice(0, 8) : '',
-          conditions: Array.isArray(o.c)
-            ? o.c
-                .filter((c) => typeof c === 'string')
-                .join(',')
-                .slice(0, 64)
-            : '',
-          tape: typeof o.z === 'string' ? o.z.slice(0, 4) : '',
+          exchange: text(o.x, 8),
+          conditions: conditionsText(o.c),
+          tape: text(o.z, 4),
           ts: o.t as string,
-          tsMs,
+          tsMs: Math.floor(tsMicros / 1000),
+          tsMicros,
           receivedAt,
         },
       };
     }
     case 'q': {
-      const tsMs = time(o.t);
+      const tsMicros = epochMicros(o.t);
       if (
         !isSymbol(o.S) ||
         !isNonNegative(o.bp) ||
@@ -84,7 +143,7 @@ export function parseFeedMessage(m: unknown, receivedAt: number): FeedEvent {
         !isNonNegative(o.as)
       )
         return { kind: 'malformed', reason: 'quote without a valid S, bp, bs, ap or as' };
-      if (Number.isNaN(tsMs)) return { kind: 'malformed', reason: 'quote without a valid t' };
+      if (Number.isNaN(tsMicros)) return { kind: 'malformed', reason: 'quote without a valid t' };
       return {
         kind: 'quote',
         quote: {
@@ -94,7 +153,7 @@ export function parseFeedMessage(m: unknown, receivedAt: number): FeedEvent {
           ask: String(o.ap),
           askSize: String(o.as),
           ts: o.t as string,
-          tsMs,
+          tsMs: Math.floor(tsMicros / 1000),
         },
       };
     }

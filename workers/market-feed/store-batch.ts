@@ -2,9 +2,19 @@
 // of only the trades actually inserted, the latest quote and last trade per symbol, detected gaps and the
 // telemetry counters of the same period. A crash between batches therefore loses nothing that was
 // acknowledged, and replaying a batch changes nothing.
+//
+// Fast path: the ingester only ever writes trade ids above the highest one stored, so a batch is almost always
+// all new. It is COPYed straight into market_trades (the table's own unique key still guards it) and its bars
+// were folded in memory by prepareBatch. If that transaction fails for any reason (in practice: a trade id
+// already stored, e.g. two ingesters on one dataset), it is rolled back and the batch is written again with
+// insert ... on conflict do nothing, folding into bars only the trades that insert returned.
 import type postgres from 'postgres';
+import { foldMinuteBars, type MinuteBar } from './minute-bars.ts';
 import type { Quote, Trade } from './parse-message.ts';
 import type { MinuteCounters } from './telemetry.ts';
+
+// Times go to Postgres as text[] cast in SQL: postgres.js serializes a timestamptz parameter through a JS
+// Date, which would cut the feed's micro- and nanoseconds to milliseconds.
 
 export interface Gap {
   first: number;
@@ -19,88 +29,151 @@ export interface Batch {
   telemetry: MinuteCounters[];
 }
 
+/** A batch whose CPU work (COPY encoding, bar folding) is done, so it can be prepared while another commits. */
+export interface PreparedBatch extends Batch {
+  /** The trades as rows of COPY text format. */
+  copyRows: Buffer;
+  /** The trades folded into 1-minute bars, valid when every trade is new. */
+  bars: MinuteBar[];
+}
+
 export interface StoreResult {
   inserted: number;
   /** Symbols whose quote or last price changed. */
   moved: string[];
 }
 
-export async function storeBatch(sql: postgres.Sql, datasetId: string, batch: Batch): Promise<StoreResult> {
-  const t = batch.trades;
-  return sql.begin(async (tx) => {
-    let inserted = 0;
-    if (t.length > 0) {
-      const [row] = await tx<{ inserted: number }[]>`
-        with ins as (
-          insert into public.market_trades
-            (dataset_id, trade_id, symbol, price, size, exchange, conditions, tape, trade_ts, received_at)
-          select ${datasetId}::uuid, u.* from unnest(
-            ${t.map((x) => x.id)}::bigint[], ${t.map((x) => x.symbol)}::text[], ${t.map((x) => x.price)}::numeric[],
-            ${t.map((x) => x.size)}::numeric[], ${t.map((x) => x.exchange)}::text[],
-            ${t.map((x) => x.conditions)}::text[], ${t.map((x) => x.tape)}::text[],
-            ${t.map((x) => x.ts)}::timestamptz[],
-            ${t.map((x) => new Date(x.receivedAt).toISOString())}::timestamptz[]) as u
-          on conflict (dataset_id, trade_id) do nothing
-          returning trade_id, symbol, price, size, trade_ts
-        ), agg as (
-          select symbol, date_trunc('minute', trade_ts) as bucket,
-            (array_agg(price order by trade_ts, trade_id))[1] as open,
-            max(price) as high, min(price) as low,
-            (array_agg(price order by trade_ts desc, trade_id desc))[1] as close,
-            sum(size) as volume, count(*)::int as trade_count, sum(price * size) as notional,
-            min(trade_ts) as open_ts, (array_agg(trade_id order by trade_ts, trade_id))[1] as open_trade_id,
-            max(trade_ts) as close_ts, (array_agg(trade_id order by trade_ts desc, trade_id desc))[1] as close_trade_id
-          from ins group by 1, 2
-        ), bars as (
-          insert into public.market_bars_1m as b
-            (dataset_id, symbol, bucket, open, high, low, close, volume, trade_count, notional,
-             open_ts, open_trade_id, close_ts, close_trade_id)
-          select ${datasetId}::uuid, agg.* from agg
-          on conflict (dataset_id, symbol, bucket) do update set
-            open = case when (excluded.open_ts, excluded.open_trade_id) < (b.open_ts, b.open_trade_id)
-                        then excluded.open else b.open end,
-            open_ts = least(b.open_ts, excluded.open_ts),
-            open_trade_id = case when (excluded.open_ts, excluded.open_trade_id) < (b.open_ts, b.open_trade_id)
-                                 then excluded.open_trade_id else b.open_trade_id end,
-            close = case when (excluded.close_ts, excluded.close_trade_id) > (b.close_ts, b.close_trade_id)
-                         then excluded.close else b.close end,
-            close_ts = greatest(b.close_ts, excluded.close_ts),
-            close_trade_id = case when (excluded.close_ts, excluded.close_trade_id) > (b.close_ts, b.close_trade_id)
-                                  then excluded.close_trade_id else b.close_trade_id end,
-            high = greatest(b.high, excluded.high),
-            low = least(b.low, excluded.low),
-            volume = b.volume + excluded.volume,
-            trade_count = b.trade_count + excluded.trade_count,
-            notional = b.notional + excluded.notional,
-            revision = b.revision + 1,
-            updated_at = now()
-          returning 1
-        )
-        select (select count(*) from ins)::int as inserted, (select count(*) from bars)::int as bars`;
-      inserted = row?.inserted ?? 0;
-    }
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const copyText = (s: string) =>
+  COPY_SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : s;
 
-    // Latest quote and last trade per symbol, merged; instruments unknown to the trading core are skipped
-    // (quotes reference instruments) and older data never overwrites newer.
-    const last = new Map<string, Trade>();
-    for (const x of t) {
-      const prev = last.get(x.symbol);
-      if (!prev || x.tsMs >= prev.tsMs) last.set(x.symbol, x);
+/** COPY text rows for market_trades (symbol, decimals and times are validated by the parser: no escaping). */
+export function tradeCopyRows(datasetId: string, trades: Trade[]): Buffer {
+  let out = '';
+  let receivedAt = Number.NaN;
+  let receivedIso = '';
+  for (const t of trades) {
+    if (t.receivedAt !== receivedAt) {
+      receivedAt = t.receivedAt;
+      receivedIso = new Date(receivedAt).toISOString();
     }
-    const quotes = new Map(batch.quotes.map((q) => [q.symbol, q]));
-    const symbols = [...new Set([...last.keys(), ...quotes.keys()])];
-    let moved: string[] = [];
-    if (symbols.length > 0) {
-      const q = symbols.map((s) => quotes.get(s));
-      const l = symbols.map((s) => last.get(s));
-      const rows = await tx`
+    out += `${datasetId}\t${t.id}\t${t.symbol}\t${t.price}\t${t.size}\t${copyText(t.exchange)}\t${copyText(t.conditions)}\t${copyText(t.tape)}\t${t.ts}\t${receivedIso}\n`;
+  }
+  return Buffer.from(out);
+}
+
+export function prepareBatch(datasetId: string, batch: Batch): PreparedBatch {
+  return { ...batch, copyRows: tradeCopyRows(datasetId, batch.trades), bars: foldMinuteBars(batch.trades) };
+}
+
+export async function storeBatch(
+  sql: postgres.Sql,
+  datasetId: string,
+  batch: Batch | PreparedBatch,
+): Promise<StoreResult> {
+  const prepared = 'copyRows' in batch ? batch : prepareBatch(datasetId, batch);
+  if (prepared.trades.length === 0)
+    return { inserted: 0, moved: await sql.begin((tx) => writeRest(tx, datasetId, prepared)) };
+  try {
+    return await sql.begin(async (tx) => {
+      await copyTrades(tx, prepared.copyRows);
+      await upsertBars(tx, datasetId, prepared.bars);
+      return { inserted: prepared.trades.length, moved: await writeRest(tx, datasetId, prepared) };
+    });
+  } catch {
+    return sql.begin(async (tx) => {
+      const rows = await tx<{ trade_id: string }[]>`
+        insert into public.market_trades
+          (dataset_id, trade_id, symbol, price, size, exchange, conditions, tape, trade_ts, received_at)
+        select ${datasetId}::uuid, u.* from unnest(
+          ${prepared.trades.map((x) => x.id)}::bigint[], ${prepared.trades.map((x) => x.symbol)}::text[],
+          ${prepared.trades.map((x) => x.price)}::numeric[], ${prepared.trades.map((x) => x.size)}::numeric[],
+          ${prepared.trades.map((x) => x.exchange)}::text[], ${prepared.trades.map((x) => x.conditions)}::text[],
+          ${prepared.trades.map((x) => x.tape)}::text[], ${prepared.trades.map((x) => x.ts)}::text[]::timestamptz[],
+          ${prepared.trades.map((x) => new Date(x.receivedAt).toISOString())}::text[]::timestamptz[]) as u
+        on conflict (dataset_id, trade_id) do nothing
+        returning trade_id::text`;
+      const inserted = new Set(rows.map((r) => Number(r.trade_id)));
+      await upsertBars(tx, datasetId, foldMinuteBars(prepared.trades.filter((t) => inserted.has(t.id))));
+      return { inserted: inserted.size, moved: await writeRest(tx, datasetId, prepared) };
+    });
+  }
+}
+
+async function copyTrades(tx: postgres.TransactionSql, rows: Buffer): Promise<void> {
+  const copy = await tx`
+    copy public.market_trades
+      (dataset_id, trade_id, symbol, price, size, exchange, conditions, tape, trade_ts, received_at)
+    from stdin`.writable();
+  await new Promise<void>((resolve, reject) => {
+    copy.once('error', reject);
+    copy.write(rows, (err) => (err ? reject(err) : resolve()));
+  });
+  // Ends the COPY. postgres.js never settles a COPY stream that Postgres rejected, so its outcome is learnt
+  // from the next statement in this transaction, which fails if the COPY did.
+  copy.end();
+}
+
+async function upsertBars(tx: postgres.TransactionSql, datasetId: string, bars: MinuteBar[]): Promise<void> {
+  const col = <K extends keyof MinuteBar>(k: K) => bars.map((b) => b[k]);
+  await tx`
+    insert into public.market_bars_1m as b
+      (dataset_id, symbol, bucket, open, high, low, close, volume, trade_count, notional,
+       open_ts, open_trade_id, close_ts, close_trade_id)
+    select ${datasetId}::uuid, u.* from unnest(
+      ${col('symbol')}::text[], ${col('bucket')}::text[]::timestamptz[], ${col('open')}::numeric[],
+      ${col('high')}::numeric[], ${col('low')}::numeric[], ${col('close')}::numeric[],
+      ${col('volume')}::numeric[], ${col('tradeCount')}::int[], ${col('notional')}::numeric[],
+      ${col('openTs')}::text[]::timestamptz[], ${col('openTradeId')}::bigint[],
+      ${col('closeTs')}::text[]::timestamptz[], ${col('closeTradeId')}::bigint[]) as u
+    on conflict (dataset_id, symbol, bucket) do update set
+      open = case when (excluded.open_ts, excluded.open_trade_id) < (b.open_ts, b.open_trade_id)
+                  then excluded.open else b.open end,
+      open_ts = least(b.open_ts, excluded.open_ts),
+      open_trade_id = case when (excluded.open_ts, excluded.open_trade_id) < (b.open_ts, b.open_trade_id)
+                           then excluded.open_trade_id else b.open_trade_id end,
+      close = case when (excluded.close_ts, excluded.close_trade_id) > (b.close_ts, b.close_trade_id)
+                   then excluded.close else b.close end,
+      close_ts = greatest(b.close_ts, excluded.close_ts),
+      close_trade_id = case when (excluded.close_ts, excluded.close_trade_id) > (b.close_ts, b.close_trade_id)
+                            then excluded.close_trade_id else b.close_trade_id end,
+      high = greatest(b.high, excluded.high),
+      low = least(b.low, excluded.low),
+      volume = b.volume + excluded.volume,
+      trade_count = b.trade_count + excluded.trade_count,
+      notional = b.notional + excluded.notional,
+      revision = b.revision + 1,
+      updated_at = now()`;
+}
+
+/**
+ * Latest quotes, gaps and telemetry: the part of a batch that does not depend on how its trades were
+ * inserted. Returns the symbols whose quote or last price changed.
+ */
+async function writeRest(tx: postgres.TransactionSql, datasetId: string, batch: Batch): Promise<string[]> {
+  const t = batch.trades;
+  // Latest quote and last trade per symbol, merged; instruments unknown to the trading core are skipped
+  // (quotes reference instruments) and older data never overwrites newer.
+  const last = new Map<string, Trade>();
+  for (const x of t) {
+    const prev = last.get(x.symbol);
+    if (!prev || x.tsMs >= prev.tsMs) last.set(x.symbol, x);
+  }
+  const quotes = new Map(batch.quotes.map((q) => [q.symbol, q]));
+  const symbols = [...new Set([...last.keys(), ...quotes.keys()])];
+  let moved: string[] = [];
+  if (symbols.length > 0) {
+    const q = symbols.map((s) => quotes.get(s));
+    const l = symbols.map((s) => last.get(s));
+    const rows = await tx`
         insert into public.quotes as q (symbol, bid, ask, bid_size, ask_size, last, last_size, quote_ts, updated_at)
         select u.symbol, u.bid, u.ask, u.bid_size, u.ask_size, u.last, u.last_size,
           greatest(u.quote_ts, u.last_ts), now()
         from unnest(${symbols}::text[], ${q.map((x) => x?.bid ?? null)}::numeric[], ${q.map((x) => x?.ask ?? null)}::numeric[],
           ${q.map((x) => x?.bidSize ?? null)}::numeric[], ${q.map((x) => x?.askSize ?? null)}::numeric[],
           ${l.map((x) => x?.price ?? null)}::numeric[], ${l.map((x) => x?.size ?? null)}::numeric[],
-          ${q.map((x) => x?.ts ?? null)}::timestamptz[], ${l.map((x) => x?.ts ?? null)}::timestamptz[])
+          ${q.map((x) => x?.ts ?? null)}::text[]::timestamptz[], ${l.map((x) => x?.ts ?? null)}::text[]::timestamptz[])
           as u (symbol, bid, ask, bid_size, ask_size, last, last_size, quote_ts, last_ts)
         where exists (select 1 from public.instruments i where i.symbol = u.symbol)
         on conflict (symbol) do update set
@@ -113,19 +186,18 @@ export async function storeBatch(sql: postgres.Sql, datasetId: string, batch: Ba
           quote_ts = greatest(q.quote_ts, excluded.quote_ts),
           updated_at = now()
         returning symbol`;
-      moved = rows.map((r) => r.symbol as string);
-    }
+    moved = rows.map((r) => r.symbol as string);
+  }
 
-    if (batch.gaps.length > 0)
-      await tx`
+  if (batch.gaps.length > 0)
+    await tx`
         insert into public.market_ingestion_gaps (dataset_id, first_missing_id, last_missing_id)
         select ${datasetId}::uuid, f, l
         from unnest(${batch.gaps.map((g) => g.first)}::bigint[], ${batch.gaps.map((g) => g.last)}::bigint[]) as u (f, l)
         on conflict (dataset_id, first_missing_id) do nothing`;
 
-    for (const m of batch.telemetry) await writeTelemetry(tx, datasetId, m);
-    return { inserted, moved };
-  });
+  for (const m of batch.telemetry) await writeTelemetry(tx, datasetId, m);
+  return moved;
 }
 
 async function writeTelemetry(
