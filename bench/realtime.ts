@@ -12,7 +12,7 @@
 // The server reports what each stage of postgres_changes cost per batch (BENCH_CPU_PROF=dir profiles it).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -176,6 +176,27 @@ async function paced(ms: number, send: (n: number) => Promise<unknown>): Promise
   return total;
 }
 
+/** CPU time (ms) of the postmaster's children so far: what Postgres spent, whoever the machine shares with. */
+function postgresCpuMs(dataDir: string): number {
+  try {
+    const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const tick = 1000 / 100; // USER_HZ
+    let ms = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[1]) !== postmaster && Number(pid) !== postmaster) continue;
+        ms += (Number(fields[11]) + Number(fields[12])) * tick;
+      } catch {}
+    }
+    return ms;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -326,9 +347,11 @@ async function main() {
     };
 
     let clientCpu = process.cpuUsage();
+    let pgCpu = postgresCpuMs(dataDir);
     const report = (name: string, p: Phase, offered: number, kind: string) => {
       const cpu = process.cpuUsage(clientCpu);
       clientCpu = process.cpuUsage();
+      const pg = postgresCpuMs(dataDir) - pgCpu;
       const sorted = [...p.latencies].sort((a, b) => a - b);
       const expected = offered * (SUBSCRIBERS / TEAMS);
       const seconds = PHASE_MS / 1000;
@@ -336,7 +359,8 @@ async function main() {
         `${name.padEnd(30)} offered ${(offered / seconds).toFixed(0)} ${kind}/s; delivered ${p.distinct.size}/${offered} ` +
           `${kind} (${(p.distinct.size / seconds).toFixed(0)}/s), ${sorted.length}/${expected} messages ` +
           `(${(sorted.length / seconds).toFixed(0)}/s); latency p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1)} ms` +
-          `\n  clients CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; load average ${os.loadavg()[0]?.toFixed(1)}`,
+          `\n  clients CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; Postgres CPU ${pg.toFixed(0)} ms; ` +
+          `load average ${os.loadavg()[0]?.toFixed(1)}`,
       );
       return {
         p50: percentile(sorted, 50),
@@ -352,6 +376,7 @@ async function main() {
     phase = { latencies: [], distinct: new Set() };
     server.stdin?.write('reset\n');
     clientCpu = process.cpuUsage();
+    pgCpu = postgresCpuMs(dataDir);
     const broadcasts = await runLoad('broadcast', apiUrl);
     const offeredB = broadcasts.total;
     const b = report('broadcast (baseline)', phase, offeredB, 'broadcasts');
@@ -362,6 +387,7 @@ async function main() {
     phase = { latencies: [], distinct: new Set() };
     server.stdin?.write('reset\n');
     clientCpu = process.cpuUsage();
+    pgCpu = postgresCpuMs(dataDir);
     const inserts = await runLoad('changes', String(cluster.port));
     const offeredC = inserts.total;
     if (inserts.failed > 0) console.log(`  (${inserts.failed} inserts failed)`);

@@ -1,21 +1,29 @@
 // postgres_changes: committed row changes from the replication slot, matched to subscriptions (schema, table,
 // event, filter), checked against each subscriber's RLS in Postgres, then pushed in Supabase's payload shape.
 //
-// Design (as Supabase Realtime's apply_rls, batched):
+// Design (Supabase Realtime's apply_rls, batched):
 // - Subscribers are grouped by (role, claims): channels whose JWT claims are identical share one check, since
 //   a policy can only tell users apart through the role and `request.jwt.claims`. Distinct users are distinct
 //   groups; nothing is guessed from the policy, so the work is one row check per changed row and per group
-//   that has a matching subscription (filters and event types are applied first, in JS).
+//   with a matching subscription (event types and filters are applied first, in JS; a group whose
+//   subscriptions have no filter is a candidate for every row and is sent as such, not row by row).
 // - All changes the replication stream delivered since the previous batch are checked together: per table and
-//   role, one call of realtime.visible_rows with every group and every row (a group whose filters matched only
-//   some rows carries their indexes). Batches grow by themselves when checks take longer, so per-group costs
-//   are paid once per batch rather than once per change.
+//   role, one call of realtime.visible_rows with every group and every row. Batches grow by themselves while
+//   a check runs, so a group's fixed cost is paid once per batch, not once per change.
 // - visible_rows runs each group as `set_config('request.jwt.claims', …)` under `set role` and one execution
-//   of a PL/pgSQL statement whose plan stays cached in the session (generated per table, role and policy
-//   text, see the migration 20261201000001), with the table's SELECT policies applied to the row images the
+//   of a PL/pgSQL statement whose generic plan stays cached in the session (generated per table, role and
+//   policy text; migration 20261201000001), with the table's SELECT policies applied to the row images the
 //   WAL carried (so DELETEs and rows changed again since are judged as they were committed).
-// - Groups are split over a small pool of connections (CHECK_CONNECTIONS) so checks run concurrently.
-// - Fan-out encodes a change's payload once; each subscriber's frame only adds its topic, join ref and ids.
+// - Groups are split over a small pool of connections (CHECK_CONNECTIONS) so checks use both cores.
+// - Fan-out encodes a change's payload once; a subscriber's frame adds only its join ref, topic and ids, and
+//   every frame a socket gets in one turn of the event loop leaves in one write (ChannelHub corks sockets).
+//
+// Where the time goes (bench:realtime, 1,000 users with distinct claims, a policy with a membership subquery):
+// per batch, about 40–80 µs of Postgres per group whatever the batch size (the set_config, one executor
+// start/stop, the policy's own lookup: a scan of the membership table when it has no index on the looked-up
+// column) plus well under 1 µs per row and group; in Node, ~0.2 µs per (change, subscribed channel) to match
+// and ~5 µs per message sent. With 1,000 distinct groups the fixed part alone is 40–80 ms of Postgres CPU per
+// batch, which is what bounds latency on a 2-core machine.
 import type postgres from 'postgres';
 import type { Channel, ChannelHub, PgSubscription } from './channels.ts';
 import { matchesFilter } from './filters.ts';
