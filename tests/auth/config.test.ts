@@ -217,6 +217,8 @@ describe('password rules and sign-ups off', () => {
       .anonClient()
       .auth.signUp({ email: 'closed@example.test', password: TEST_PASSWORD });
     expect(error).toMatchObject({ status: 422, code: 'signup_disabled' });
-    expect(await userCount(off.stack)).toBe(0);
+    const [row] = await off.stack.db
+      .sql`select count(*)::int as n from auth.users where email = 'closed@example.test'`;
+    expect(row?.n).toBe(0);
   });
 });
