@@ -78,8 +78,11 @@ export async function storeBatch(
   try {
     return await sql.begin(async (tx) => {
       await copyTrades(tx, prepared.copyRows);
-      await upsertBars(tx, datasetId, prepared.bars);
-      return { inserted: prepared.trades.length, moved: await writeRest(tx, datasetId, prepared) };
+      const [, moved] = await Promise.all([
+        upsertBars(tx, datasetId, prepared.bars),
+        writeRest(tx, datasetId, prepared),
+      ]);
+      return { inserted: prepared.trades.length, moved };
     });
   } catch {
     return sql.begin(async (tx) => {
@@ -162,11 +165,13 @@ async function writeRest(tx: postgres.TransactionSql, datasetId: string, batch: 
   }
   const quotes = new Map(batch.quotes.map((q) => [q.symbol, q]));
   const symbols = [...new Set([...last.keys(), ...quotes.keys()])];
-  let moved: string[] = [];
+  // The statements go out together (postgres.js pipelines a transaction's queries): one round trip, not four.
+  const pending: Array<Promise<unknown>> = [];
+  let moved: Promise<string[]> = Promise.resolve([]);
   if (symbols.length > 0) {
     const q = symbols.map((s) => quotes.get(s));
     const l = symbols.map((s) => last.get(s));
-    const rows = await tx`
+    const rows = tx`
         insert into public.quotes as q (symbol, bid, ask, bid_size, ask_size, last, last_size, quote_ts, updated_at)
         select u.symbol, u.bid, u.ask, u.bid_size, u.ask_size, u.last, u.last_size,
           greatest(u.quote_ts, u.last_ts), now()
@@ -186,18 +191,19 @@ async function writeRest(tx: postgres.TransactionSql, datasetId: string, batch: 
           quote_ts = greatest(q.quote_ts, excluded.quote_ts),
           updated_at = now()
         returning symbol`;
-    moved = rows.map((r) => r.symbol as string);
+    moved = rows.then((r) => r.map((x) => x.symbol as string));
   }
 
   if (batch.gaps.length > 0)
-    await tx`
+    pending.push(tx`
         insert into public.market_ingestion_gaps (dataset_id, first_missing_id, last_missing_id)
         select ${datasetId}::uuid, f, l
         from unnest(${batch.gaps.map((g) => g.first)}::bigint[], ${batch.gaps.map((g) => g.last)}::bigint[]) as u (f, l)
-        on conflict (dataset_id, first_missing_id) do nothing`;
+        on conflict (dataset_id, first_missing_id) do nothing`);
 
-  for (const m of batch.telemetry) await writeTelemetry(tx, datasetId, m);
-  return moved;
+  for (const m of batch.telemetry) pending.push(writeTelemetry(tx, datasetId, m));
+  const [symbolsMoved] = await Promise.all([moved, ...pending]);
+  return symbolsMoved;
 }
 
 async function writeTelemetry(
