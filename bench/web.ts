@@ -3,10 +3,11 @@
 //   accessibility and best practices (targets: each >= 95), against the sign-in page as the same-run baseline;
 // - JavaScript the dashboard loads, gzipped (target < 200 KB), against the framework's own (sign-in page);
 // - HTTP requests an idle dashboard makes after load (target: none; Realtime frames are not requests).
-// Run: npm run bench:web (CHROMIUM_PATH overrides /usr/bin/chromium, BENCH_WEB_IDLE_MS the idle window).
+// Run: npm run bench:web (CHROMIUM_PATH overrides /usr/bin/chromium, BENCH_WEB_IDLE_MS the idle window,
+// BENCH_WEB_REPORTS=<dir> keeps each Lighthouse report as JSON there).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const IDLE_MS = Number(process.env.BENCH_WEB_IDLE_MS ?? 15_000);
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'] as const;
+const REPORTS = process.env.BENCH_WEB_REPORTS;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -85,6 +87,11 @@ async function audit(url: string, port: number, desktop = false) {
   );
   if (!result) throw new Error(`lighthouse returned nothing for ${url}`);
   const lhr = result.lhr;
+  if (REPORTS) {
+    mkdirSync(REPORTS, { recursive: true });
+    const name = `${new URL(url).pathname.slice(1) || 'root'}-${desktop ? 'desktop' : 'mobile'}.json`;
+    writeFileSync(path.join(REPORTS, name), JSON.stringify(lhr));
+  }
   const scores = Object.fromEntries(
     CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)]),
   );
@@ -161,6 +168,9 @@ try {
   const email = `bench-${randomUUID()}@example.test`;
   await page.getByLabel('Email').fill(email);
   await page.getByRole('link', { name: 'Create an account' }).click();
+  // A client-side navigation keeps the sign-in form (same labels) on screen until the sign-up page renders;
+  // filling before then typed into the old form and left the sign-up form empty (the bench's flaky sign-up).
+  await page.getByRole('heading', { name: 'Create your account' }).waitFor();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill('bench-password-1');
   await page.getByLabel('Repeat password').fill('bench-password-1');
