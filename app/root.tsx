@@ -31,11 +31,15 @@ export async function loader(_: LoaderFunctionArgs) {
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
-    <html lang="en">
+    <html lang="en" suppressHydrationWarning>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="dark" />
+        <script
+          // biome-ignore lint/security/noDangerouslySetInnerHtml: a constant; marks the page as scripted before first paint, so CSS can hide what only the no-JavaScript form needs (no shift on hydration)
+          dangerouslySetInnerHTML={{ __html: "document.documentElement.classList.add('js')" }}
+        />
         <Meta />
         <Links />
       </head>

@@ -4,7 +4,7 @@ import type { MetaFunction } from '@remix-run/react';
 import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
 import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
 import { json } from '@remix-run/server-runtime';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { LineChart, type Point } from '../components/charts.tsx';
 import { LiveBadge, type LiveQuote, type RowChange, useQuotes, useRowChanges } from '../components/live.tsx';
 import { label, money, num, percent, price, quantity, signedMoney, time, tone } from '../format.ts';
@@ -172,9 +172,6 @@ function LiveDashboard({ data }: { data: Data }) {
   const realized = Object.values(positions).reduce((s, p) => s + num(p.realized_pnl), 0);
   const unrealized = rows.reduce((s, r) => s + r.unrealized, 0);
   const dayPnl = rows.reduce((s, r) => s + r.day, 0);
-  const openOrders = Object.values(orders)
-    .filter((o) => OPEN_STATUSES.includes(o.status))
-    .sort((a, b) => b.created_at.localeCompare(a.created_at));
 
   // The equity curve: snapshots the database took, then each value the pushes produced since.
   useEffect(() => {
@@ -283,58 +280,68 @@ function LiveDashboard({ data }: { data: Data }) {
           />
         </section>
       </div>
-      <section className="panel" aria-labelledby="open-h">
-        <h2 id="open-h">Open orders</h2>
-        {openOrders.length === 0 ? (
-          <p className="empty">No open orders.</p>
-        ) : (
-          <div className="table-wrap">
-            <table data-testid="open-orders">
-              <thead>
-                <tr>
-                  <th scope="col">Placed (UTC)</th>
-                  <th scope="col">Symbol</th>
-                  <th scope="col">Side</th>
-                  <th scope="col">Type</th>
-                  <th scope="col" className="num">
-                    Qty
-                  </th>
-                  <th scope="col" className="num">
-                    Limit
-                  </th>
-                  <th scope="col" className="num">
-                    Stop
-                  </th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {openOrders.map((o) => (
-                  <tr key={o.id}>
-                    <td>{time(o.created_at)}</td>
-                    <th scope="row">{o.symbol}</th>
-                    <td className={o.side === 'buy' ? 'up' : 'down'}>{o.side}</td>
-                    <td>
-                      {label(o.type)} · {o.time_in_force}
-                    </td>
-                    <td className="num">
-                      {o.qty === null ? money(o.notional) : `${quantity(o.filled_qty)}/${quantity(o.qty)}`}
-                    </td>
-                    <td className="num">{price(o.limit_price)}</td>
-                    <td className="num">{price(o.stop_price)}</td>
-                    <td>
-                      <span className={`status ${o.status}`}>{label(o.status)}</span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <OpenOrders orders={orders} />
     </div>
   );
 }
+
+// Open orders change only with order pushes: the table does not re-render on every quote.
+const OpenOrders = memo(function OpenOrders({ orders }: { orders: Record<string, Order> }) {
+  const openOrders = Object.values(orders)
+    .filter((o) => OPEN_STATUSES.includes(o.status))
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  return (
+    <section className="panel" aria-labelledby="open-h">
+      <h2 id="open-h">Open orders</h2>
+      {openOrders.length === 0 ? (
+        <p className="empty">No open orders.</p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="open-orders">
+            <thead>
+              <tr>
+                <th scope="col">Placed (UTC)</th>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col">Type</th>
+                <th scope="col" className="num">
+                  Qty
+                </th>
+                <th scope="col" className="num">
+                  Limit
+                </th>
+                <th scope="col" className="num">
+                  Stop
+                </th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {openOrders.map((o) => (
+                <tr key={o.id}>
+                  <td>{time(o.created_at)}</td>
+                  <th scope="row">{o.symbol}</th>
+                  <td className={o.side === 'buy' ? 'up' : 'down'}>{o.side}</td>
+                  <td>
+                    {label(o.type)} · {o.time_in_force}
+                  </td>
+                  <td className="num">
+                    {o.qty === null ? money(o.notional) : `${quantity(o.filled_qty)}/${quantity(o.qty)}`}
+                  </td>
+                  <td className="num">{price(o.limit_price)}</td>
+                  <td className="num">{price(o.stop_price)}</td>
+                  <td>
+                    <span className={`status ${o.status}`}>{label(o.status)}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+});
 
 function Stat({
   label,

@@ -4,7 +4,7 @@ import type { MetaFunction } from '@remix-run/react';
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from '@remix-run/react';
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/server-runtime';
 import { json } from '@remix-run/server-runtime';
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { CandleChart } from '../components/candles.tsx';
 import { Field, FormError, Select } from '../components/field.tsx';
 import { formResult } from '../components/form-result.ts';
@@ -245,7 +245,15 @@ export default function Trade() {
   );
 }
 
-function SymbolSearch({ symbol, instruments }: { symbol: string; instruments: Data['instruments'] }) {
+// The search (with every instrument in its datalist) and the blotter re-render only when their own data
+// changes, not on each quote push or Realtime status change of the page.
+const SymbolSearch = memo(function SymbolSearch({
+  symbol,
+  instruments,
+}: {
+  symbol: string;
+  instruments: Data['instruments'];
+}) {
   return (
     <Form method="get" className="row" role="search" style={{ marginLeft: 'auto' }}>
       <div className="field">
@@ -273,7 +281,7 @@ function SymbolSearch({ symbol, instruments }: { symbol: string; instruments: Da
       <button type="submit">Go</button>
     </Form>
   );
-}
+});
 
 function QuoteLine({ quote }: { quote: LiveQuote | null }) {
   if (!quote) return <p className="empty">No quote yet for this symbol.</p>;
@@ -326,6 +334,9 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
   }, [placed]);
 
   const show = (when: boolean) => !enhanced || when;
+  // Until hydration every field is in the page (the form works without JavaScript), but with JavaScript on
+  // the ones that do not apply are already hidden by CSS, so hydrating does not shrink the ticket (layout shift).
+  const hide = (when: boolean) => (enhanced || when ? undefined : 'js-hidden');
   const market = side === 'buy' ? (quote?.ask ?? quote?.last) : (quote?.bid ?? quote?.last);
   const ref = type === 'limit' || type === 'stop_limit' ? Number(limit) || null : (market ?? null);
   const est =
@@ -405,6 +416,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
         {show(sizing === 'qty') ? (
           <Field
             name="qty"
+            className={hide(sizing === 'qty')}
             label="Quantity"
             inputMode="decimal"
             value={qty}
@@ -416,6 +428,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
         {show(sizing === 'notional') ? (
           <Field
             name="notional"
+            className={hide(sizing === 'notional')}
             label="Amount ($)"
             inputMode="decimal"
             value={notional}
@@ -427,6 +440,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
         {show(type === 'limit' || type === 'stop_limit') ? (
           <Field
             name="limit_price"
+            className={hide(type === 'limit' || type === 'stop_limit')}
             label="Limit price"
             inputMode="decimal"
             value={limit}
@@ -438,6 +452,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
         {show(type === 'stop' || type === 'stop_limit') ? (
           <Field
             name="stop_price"
+            className={hide(type === 'stop' || type === 'stop_limit')}
             label="Stop price"
             inputMode="decimal"
             defaultValue={v.stop_price}
@@ -449,6 +464,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
           <>
             <Select
               name="trail_by"
+              className={hide(type === 'trailing_stop')}
               label="Trail by"
               options={[
                 ['price', 'Price ($)'],
@@ -458,6 +474,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
             />
             <Field
               name="trail"
+              className={hide(type === 'trailing_stop')}
               label="Trail"
               inputMode="decimal"
               defaultValue={v.trail}
@@ -476,10 +493,11 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
         error={errors.order_class}
       />
       {show(cls !== 'simple') ? (
-        <div className="grid-fields">
+        <div className={`grid-fields ${hide(cls !== 'simple') ?? ''}`}>
           {show(cls !== 'oco') ? (
             <Field
               name="take_profit_limit_price"
+              className={hide(cls !== 'oco')}
               label="Take-profit price"
               inputMode="decimal"
               defaultValue={v.take_profit_limit_price}
@@ -536,7 +554,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
   );
 }
 
-function Blotter({ orders }: { orders: Order[] }) {
+const Blotter = memo(function Blotter({ orders }: { orders: Order[] }) {
   return (
     <section className="panel" aria-labelledby="blotter-h">
       <h2 id="blotter-h">Orders</h2>
@@ -580,7 +598,7 @@ function Blotter({ orders }: { orders: Order[] }) {
       )}
     </section>
   );
-}
+});
 
 function BlotterRow({ order: o }: { order: Order }) {
   const cancel = useFetcher<typeof action>();
