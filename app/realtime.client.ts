@@ -1,23 +1,56 @@
-// The browser's supabase-js client, sharing the session the server keeps in cookies (@supabase/ssr), used
-// only for Realtime: the dashboard and trade pages are pushed changes, never poll.
-import { createBrowserClient } from '@supabase/ssr';
-import type { Database } from '../database.types.ts';
+// The browser's Realtime client, used only for pushes: the dashboard and trade pages are pushed changes, never
+// poll. It is realtime-js alone, authorised with the access token of the session @supabase/ssr keeps in
+// cookies, so pages do not load and compile all of supabase-js (auth, REST, storage: four times the code).
+// The token is read again on connect and on each heartbeat, so a session the server refreshed is picked up;
+// one about to expire is refreshed by the full client, loaded only then.
 
-type Browser = ReturnType<typeof createBrowserClient<Database>>;
-let client: Browser | undefined;
+import { RealtimeClient } from '@supabase/realtime-js';
+import { combineChunks, parseCookieHeader, stringFromBase64URL } from '@supabase/ssr';
 
-export function browserSupabase(): Browser {
-  client ??= createBrowserClient<Database>(window.ENV.SUPABASE_URL, window.ENV.SUPABASE_ANON_KEY);
-  return client;
+interface CookieSession {
+  access_token: string;
+  expires_at?: number;
+  user?: { id: string };
 }
 
+/** The session as @supabase/ssr stores it: cookie `sb-<project ref>-auth-token`, maybe chunked, maybe base64url. */
+async function cookieSession(): Promise<CookieSession | null> {
+  const key = `sb-${new URL(window.ENV.SUPABASE_URL).hostname.split('.')[0]}-auth-token`;
+  const cookies = new Map(parseCookieHeader(document.cookie).map((c) => [c.name, c.value ?? '']));
+  const raw = await combineChunks(key, (name) => cookies.get(name) ?? null);
+  if (!raw) return null;
+  try {
+    const json = raw.startsWith('base64-') ? stringFromBase64URL(raw.slice('base64-'.length)) : raw;
+    const session = JSON.parse(json) as CookieSession;
+    return typeof session?.access_token === 'string' ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What supabase-js would send: the user's access token (refreshed when close to expiry), else the anon key. */
+async function accessToken(): Promise<string> {
+  const session = await cookieSession();
+  if (!session) return window.ENV.SUPABASE_ANON_KEY;
+  if (!session.expires_at || session.expires_at * 1000 - Date.now() > 60_000) return session.access_token;
+  const { browserSupabase } = await import('./supabase-browser.client.ts');
+  const { data } = await browserSupabase().auth.getSession();
+  return data.session?.access_token ?? window.ENV.SUPABASE_ANON_KEY;
+}
+
+let client: RealtimeClient | undefined;
+
 /** The client with Realtime authorised as the signed-in user, so postgres_changes pass their RLS. */
-export async function realtimeAsUser(): Promise<{
-  supabase: Browser;
-  userId: string | null;
-}> {
-  const supabase = browserSupabase();
-  const { data } = await supabase.auth.getSession();
-  if (data.session) await supabase.realtime.setAuth(data.session.access_token);
-  return { supabase, userId: data.session?.user.id ?? null };
+export async function realtimeAsUser(): Promise<{ realtime: RealtimeClient; userId: string | null }> {
+  if (!client) {
+    const url = new URL('realtime/v1', window.ENV.SUPABASE_URL.replace(/\/?$/, '/'));
+    url.protocol = url.protocol.replace('http', 'ws');
+    client = new RealtimeClient(url.href, {
+      accessToken,
+      params: { apikey: window.ENV.SUPABASE_ANON_KEY },
+    });
+  }
+  await client.setAuth();
+  const session = await cookieSession();
+  return { realtime: client, userId: session?.user?.id ?? null };
 }

@@ -74,6 +74,31 @@ export function useRowChanges(
   });
 }
 
+type RealtimeModule = typeof import('../realtime.client.ts');
+let realtimeModule: Promise<RealtimeModule> | undefined;
+
+/**
+ * The Realtime client is fetched and compiled once per page load, after the load event when the main thread
+ * is idle, so it never competes with hydration or the first input. The pages' channels share it. Changes committed between the loader's snapshot and the subscription are not replayed
+ * (as before); the wait adds at most the idle timeout to that window.
+ */
+function loadRealtime(): Promise<RealtimeModule> {
+  realtimeModule ??= new Promise<void>((resolve) => {
+    const idle = () =>
+      'requestIdleCallback' in window
+        ? window.requestIdleCallback(() => resolve(), { timeout: 1000 })
+        : setTimeout(resolve, 0);
+    if (document.readyState === 'complete') idle();
+    else window.addEventListener('load', idle, { once: true });
+  })
+    .then(() => import('../realtime.client.ts'))
+    .catch((error: unknown) => {
+      realtimeModule = undefined;
+      throw error;
+    });
+  return realtimeModule;
+}
+
 function useChannel(
   topic: string | null,
   setup: (channel: RealtimeChannel, userId: string | null) => RealtimeChannel,
@@ -85,12 +110,11 @@ function useChannel(
     if (!topic) return;
     let channel: RealtimeChannel | undefined;
     let gone = false;
-    // supabase-js loads after the page is interactive, off the critical path of the first render.
-    void import('../realtime.client.ts')
+    loadRealtime()
       .then((m) => m.realtimeAsUser())
-      .then(({ supabase, userId }) => {
+      .then(({ realtime, userId }) => {
         if (gone) return;
-        channel = setupRef.current(supabase.channel(topic), userId).subscribe((s) => {
+        channel = setupRef.current(realtime.channel(topic), userId).subscribe((s) => {
           setStatus(
             s === 'SUBSCRIBED'
               ? 'live'
@@ -101,6 +125,9 @@ function useChannel(
                   : 'connecting',
           );
         });
+      })
+      .catch(() => {
+        if (!gone) setStatus('offline');
       });
     return () => {
       gone = true;
