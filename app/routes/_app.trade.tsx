@@ -225,7 +225,12 @@ export default function Trade() {
             <section className="panel" aria-labelledby="quote-h">
               <h2 id="quote-h">Quote</h2>
               <QuoteLine quote={quote} />
-              <CandleChart candles={data.candles} live={quote?.last ?? null} symbol={data.symbol} />
+              <CandleChart
+                key={data.symbol}
+                candles={data.candles}
+                live={quote?.last ?? null}
+                symbol={data.symbol}
+              />
             </section>
           </div>
           <section className="panel" aria-labelledby="ticket-h">
@@ -307,7 +312,8 @@ function QuoteLine({ quote }: { quote: LiveQuote | null }) {
   );
 }
 
-function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
+// Re-renders on its own state, the action's result, a new quote or new loader data; not on Realtime status.
+const Ticket = memo(function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
   const result = useActionData<typeof action>() as TicketResult | undefined;
   const nav = useNavigation();
   const busy = nav.state === 'submitting' && nav.formData?.get('intent') !== 'cancel';
@@ -552,7 +558,7 @@ function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
       </div>
     </Form>
   );
-}
+});
 
 const Blotter = memo(function Blotter({ orders }: { orders: Order[] }) {
   return (
