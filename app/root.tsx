@@ -29,6 +29,9 @@ export async function loader(_: LoaderFunctionArgs) {
   return { publicEnv: { SUPABASE_URL, SUPABASE_ANON_KEY } };
 }
 
+/** The public settings never change while the page is open: a revalidation (e.g. Realtime's catch-up) skips them. */
+export const shouldRevalidate = () => false;
+
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en" suppressHydrationWarning>

@@ -195,9 +195,15 @@ try {
 
   const dashboardJs = await scriptBytes(page, `${app}/dashboard`);
 
-  // Idle: after the page is live, count every HTTP request for the idle window.
+  // Idle: after the page is live and caught up, count every HTTP request for the idle window.
+  // Going live re-reads the loaders once (the catch-up after subscribing); loading ends when that read has.
+  const caughtUp = page.waitForResponse((r) => r.url().includes('_data=routes%2F_app.dashboard'), {
+    timeout: 20_000,
+  });
   await page.goto(`${app}/dashboard`, { waitUntil: 'networkidle' });
   await page.locator('[data-live="live"]').waitFor({ timeout: 15_000 });
+  await caughtUp.catch(() => {});
+  await page.waitForTimeout(500);
   const idle: string[] = [];
   let frames = 0;
   page.on('request', (r) => idle.push(`${r.method()} ${r.url()}`));

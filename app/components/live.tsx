@@ -1,5 +1,7 @@
 // React hooks over Realtime: quotes by broadcast (topic market:quotes), the trader's own rows by
 // postgres_changes (Realtime checks each change against their RLS before sending it).
+
+import { useRevalidator } from '@remix-run/react';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { useEffect, useRef, useState } from 'react';
 
@@ -74,13 +76,27 @@ export function useRowChanges(
   });
 }
 
+/**
+ * Re-reads the page's loaders each time its channel becomes live (first subscribe and every resubscribe), so
+ * a change committed between the server's snapshot and the subscription, or while the socket was down, is not
+ * missed: subscribe first, then read. One read per (re)connect, never a poll.
+ */
+export function useResyncWhenLive(status: LiveStatus) {
+  const revalidator = useRevalidator();
+  const revalidate = useRef(revalidator.revalidate);
+  revalidate.current = revalidator.revalidate;
+  useEffect(() => {
+    if (status === 'live') revalidate.current();
+  }, [status]);
+}
+
 type RealtimeModule = typeof import('../realtime.client.ts');
 let realtimeModule: Promise<RealtimeModule> | undefined;
 
 /**
  * The Realtime client is fetched and compiled once per page load, after the load event when the main thread
- * is idle, so it never competes with hydration or the first input. The pages' channels share it. Changes committed between the loader's snapshot and the subscription are not replayed
- * (as before); the wait adds at most the idle timeout to that window.
+ * is idle, so it never competes with hydration or the first input. The pages' channels share it. Changes committed
+ * between the loader's snapshot and the subscription are caught up by `useResyncWhenLive`.
  */
 function loadRealtime(): Promise<RealtimeModule> {
   realtimeModule ??= new Promise<void>((resolve) => {

@@ -6,7 +6,14 @@ import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
 import { json } from '@remix-run/server-runtime';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { LineChart, type Point } from '../components/charts.tsx';
-import { LiveBadge, type LiveQuote, type RowChange, useQuotes, useRowChanges } from '../components/live.tsx';
+import {
+  LiveBadge,
+  type LiveQuote,
+  type RowChange,
+  useQuotes,
+  useResyncWhenLive,
+  useRowChanges,
+} from '../components/live.tsx';
 import { label, money, num, percent, price, quantity, signedMoney, time, tone } from '../format.ts';
 import { OPEN_STATUSES, RESERVING_STATUSES } from '../orders.ts';
 import { requireTrader } from '../trader.server.ts';
@@ -136,6 +143,8 @@ function LiveDashboard({ data }: { data: Data }) {
       }
     },
   );
+
+  useResyncWhenLive(rowStatus);
 
   // A position in a symbol the page has no quote for yet: read its quote (and previous close) once.
   const missingQuote = Object.values(positions).some((p) => num(p.qty) > 0 && !quotes[p.symbol]);

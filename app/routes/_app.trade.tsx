@@ -8,7 +8,14 @@ import { memo, useEffect, useMemo, useState } from 'react';
 import { CandleChart } from '../components/candles.tsx';
 import { Field, FormError, Select } from '../components/field.tsx';
 import { formResult } from '../components/form-result.ts';
-import { LiveBadge, type LiveQuote, type RowChange, useQuotes, useRowChanges } from '../components/live.tsx';
+import {
+  LiveBadge,
+  type LiveQuote,
+  type RowChange,
+  useQuotes,
+  useResyncWhenLive,
+  useRowChanges,
+} from '../components/live.tsx';
 import { label, money, num, price, quantity, time } from '../format.ts';
 import { failure } from '../forms.server.ts';
 import { cancelOrder, parseTicket, placeOrder, previewOrder, replaceOrder } from '../order-ticket.server.ts';
@@ -185,6 +192,7 @@ export default function Trade() {
     data.portfolioId,
     (change: RowChange) => setOrders((prev) => applyChange(prev, change)),
   );
+  useResyncWhenLive(rowStatus);
   const status =
     quoteStatus === 'live' && rowStatus === 'live'
       ? 'live'

@@ -1,5 +1,6 @@
 // The signed-in shell: navigation, the portfolio switcher and sign-out around every trading page.
 
+import type { ShouldRevalidateFunctionArgs } from '@remix-run/react';
 import { Form, NavLink, Outlet, useLoaderData, useLocation } from '@remix-run/react';
 import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
 import { json } from '@remix-run/server-runtime';
@@ -15,6 +16,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
     },
     { headers },
   );
+}
+
+/**
+ * The shell's data (email, portfolio list) changes only through form submissions and navigations; a page's
+ * own revalidation (Realtime's catch-up after subscribing) re-reads only that page.
+ */
+export function shouldRevalidate({
+  formMethod,
+  currentUrl,
+  nextUrl,
+  defaultShouldRevalidate,
+}: ShouldRevalidateFunctionArgs) {
+  if (!formMethod && currentUrl.href === nextUrl.href) return false;
+  return defaultShouldRevalidate;
 }
 
 const nav: Array<[string, string]> = [
