@@ -202,7 +202,7 @@ try {
   });
   await page.goto(`${app}/dashboard`, { waitUntil: 'networkidle' });
   await page.locator('[data-live="live"]').waitFor({ timeout: 15_000 });
-  await caughtUp.catch(() => {});
+  await caughtUp;
   await page.waitForTimeout(500);
   const idle: string[] = [];
   let frames = 0;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { restTradingClient } from '../helpers/trading.ts';
 import {
   launchChromium,
   live,
@@ -72,6 +73,38 @@ describe('a trader', () => {
       true,
     );
     await screenshot(dashboard, 'dashboard');
+  });
+
+  it('shows a fill committed before its Realtime subscription existed (subscribe, then catch up)', async () => {
+    const late = await trade.context().newPage();
+    // Hold the Realtime client's code, so this page cannot subscribe until the fill below has committed.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await late.route(/realtime\.client-[^/]*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await late.goto(`${app.url}/dashboard`);
+    const [me] = await stack.db.sql<{ user_id: string; id: string }[]>`
+      select p.user_id, p.id from public.portfolios p join auth.users u on u.id = p.user_id where u.email = ${email}`;
+    const client = await restTradingClient(stack.apiUrl, me?.user_id ?? null);
+    const { error } = await client.rpc('place_order', {
+      portfolio_id: me?.id,
+      symbol: 'MSFT',
+      side: 'buy',
+      type: 'market',
+      qty: '1',
+    });
+    expect(error).toBeNull();
+    const row = late.locator('[data-testid="positions"] tr[data-symbol="MSFT"]');
+    expect(await row.count()).toBe(0);
+    release();
+    await live(late);
+    await row.waitFor();
+    expect((await row.locator('[data-col="qty"]').textContent())?.trim()).toBe('1');
+    await late.close();
   });
 
   it('places a limit order below the market, sees it rest in the blotter, and cancels it', async () => {
