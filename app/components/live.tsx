@@ -18,6 +18,33 @@ export type LiveStatus = 'connecting' | 'live' | 'offline';
 
 const n = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 
+/** A quote row as the API returns it (numerics as numbers or strings). */
+export interface QuoteRow {
+  symbol: string;
+  bid: unknown;
+  ask: unknown;
+  last: unknown;
+  prev_close?: unknown;
+  quote_ts?: string | null;
+}
+
+/** Loader quote rows keyed by symbol, as `useQuotes` starts from. */
+export function liveQuotes(rows: readonly QuoteRow[]): Record<string, LiveQuote> {
+  return Object.fromEntries(
+    rows.map((q) => [
+      q.symbol,
+      {
+        symbol: q.symbol,
+        bid: n(q.bid),
+        ask: n(q.ask),
+        last: n(q.last),
+        prev_close: n(q.prev_close),
+        ...(q.quote_ts ? { ts: q.quote_ts } : {}),
+      },
+    ]),
+  );
+}
+
 /** Latest quotes, seeded from the loader and moved by broadcasts. */
 export function useQuotes(initial: Record<string, LiveQuote>, onQuote?: (q: LiveQuote) => void) {
   const [quotes, setQuotes] = useState(initial);

@@ -9,6 +9,7 @@ import { LineChart, type Point } from '../components/charts.tsx';
 import {
   LiveBadge,
   type LiveQuote,
+  liveQuotes,
   type RowChange,
   useQuotes,
   useResyncWhenLive,
@@ -100,22 +101,7 @@ function LiveDashboard({ data }: { data: Data }) {
     setOrders(byKey(data.orders, (o) => o.id));
   }, [data]);
 
-  const initialQuotes = useMemo(
-    () =>
-      Object.fromEntries(
-        data.quotes.map((q) => [
-          q.symbol,
-          {
-            symbol: q.symbol,
-            bid: nn(q.bid),
-            ask: nn(q.ask),
-            last: nn(q.last),
-            prev_close: nn(q.prev_close),
-          },
-        ]),
-      ) as Record<string, LiveQuote>,
-    [data.quotes],
-  );
+  const initialQuotes = useMemo(() => liveQuotes(data.quotes), [data.quotes]);
   const { quotes, status: quoteStatus } = useQuotes(initialQuotes);
 
   const rowStatus = useRowChanges(
@@ -377,5 +363,4 @@ function byKey<T>(rows: T[], key: (r: T) => string): Record<string, T> {
   return Object.fromEntries(rows.map((r) => [key(r), r]));
 }
 
-const nn = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const mid = (q: LiveQuote): number | null => (q.bid !== null && q.ask !== null ? (q.bid + q.ask) / 2 : null);

@@ -11,6 +11,7 @@ import { formResult } from '../components/form-result.ts';
 import {
   LiveBadge,
   type LiveQuote,
+  liveQuotes,
   type RowChange,
   useQuotes,
   useResyncWhenLive,
@@ -164,20 +165,7 @@ type Order = Data['orders'][number];
 
 export default function Trade() {
   const data = useLoaderData<typeof loader>();
-  const initialQuotes = useMemo(() => {
-    const q = data.quote;
-    if (!q) return {} as Record<string, LiveQuote>;
-    return {
-      [q.symbol]: {
-        symbol: q.symbol,
-        bid: nn(q.bid),
-        ask: nn(q.ask),
-        last: nn(q.last),
-        prev_close: nn(q.prev_close),
-        ts: q.quote_ts,
-      },
-    } as Record<string, LiveQuote>;
-  }, [data.quote]);
+  const initialQuotes = useMemo(() => liveQuotes(data.quote ? [data.quote] : []), [data.quote]);
   const { quotes, status: quoteStatus } = useQuotes(initialQuotes);
   const quote = quotes[data.symbol] ?? null;
 
@@ -747,5 +735,4 @@ function applyChange(prev: Order[], change: RowChange): Order[] {
   return prev;
 }
 
-const nn = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const mid = (q: LiveQuote): number | null => (q.bid !== null && q.ask !== null ? (q.bid + q.ask) / 2 : null);

@@ -7,7 +7,7 @@ import { useMemo } from 'react';
 import { z } from 'zod';
 import { Field, FormError } from '../components/field.tsx';
 import { formResult } from '../components/form-result.ts';
-import { LiveBadge, type LiveQuote, useQuotes } from '../components/live.tsx';
+import { LiveBadge, liveQuotes, useQuotes } from '../components/live.tsx';
 import { percent, price, tone } from '../format.ts';
 import { dbFailure, failure, parseForm, symbolField } from '../forms.server.ts';
 import { requireTrader } from '../trader.server.ts';
@@ -97,22 +97,7 @@ export async function action({ request }: ActionFunctionArgs) {
 export default function Watchlists() {
   const { lists, quotes: rows } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const initial = useMemo(
-    () =>
-      Object.fromEntries(
-        rows.map((q) => [
-          q.symbol,
-          {
-            symbol: q.symbol,
-            bid: nn(q.bid),
-            ask: nn(q.ask),
-            last: nn(q.last),
-            prev_close: nn(q.prev_close),
-          },
-        ]),
-      ) as Record<string, LiveQuote>,
-    [rows],
-  );
+  const initial = useMemo(() => liveQuotes(rows), [rows]);
   const { quotes, status } = useQuotes(initial);
   const create = formResult(result?.intent === 'create' ? result : undefined);
   return (
@@ -242,5 +227,3 @@ export default function Watchlists() {
     </div>
   );
 }
-
-const nn = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
