@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import type { Database } from '../../database.types.ts';
 import type { AuthOverrides } from '../../stack/auth/config.ts';
 import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from '../../stack/config.ts';
-import { type Services, startServices } from '../../stack/services.ts';
+import { type Services, type ServicesOptions, startServices } from '../../stack/services.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface TestStack {
@@ -26,6 +26,8 @@ export async function startTestStack(
     db?: TestDatabase;
     /** Auth settings other than config.toml's [auth] (rate limits, anonymous sign-ins...). */
     auth?: AuthOverrides;
+    /** Realtime settings for tests (e.g. a short heartbeat timeout). */
+    realtime?: ServicesOptions['realtime'];
   } = {},
 ): Promise<TestStack> {
   const db = opts.db ?? (await createTestDatabase());
@@ -37,6 +39,7 @@ export async function startTestStack(
     anonKey: LOCAL_ANON_KEY,
     serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,
     auth: opts.auth,
+    realtime: opts.realtime,
   });
   const client = (key: string) =>
     createClient<Database>(services.apiUrl, key, {

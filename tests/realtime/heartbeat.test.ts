@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from '../../stack/config.ts';
-import { type Services, startServices } from '../../stack/services.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { sleep } from './fixture.ts';
 import { rawSocket } from './raw-socket.ts';
 
@@ -9,28 +7,17 @@ import { rawSocket } from './raw-socket.ts';
 // The same rule with a short timeout, so the test takes a second.
 const TIMEOUT_MS = 600;
 
-let db: TestDatabase;
-let services: Services;
+let stack: TestStack;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  services = await startServices({
-    dbPort: db.port,
-    database: db.name,
-    apiPort: 0,
-    jwtSecret: LOCAL_JWT_SECRET,
-    anonKey: LOCAL_ANON_KEY,
-    serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,
-    realtime: { heartbeatTimeoutMs: TIMEOUT_MS },
-  });
+  stack = await startTestStack({ realtime: { heartbeatTimeoutMs: TIMEOUT_MS } });
 });
 
 afterAll(async () => {
-  await services?.stop();
-  await db?.drop();
+  await stack?.stop();
 });
 
-const stackOf = () => ({ apiUrl: services.apiUrl, anonKey: LOCAL_ANON_KEY });
+const stackOf = () => ({ apiUrl: stack.apiUrl, anonKey: stack.anonKey });
 
 describe('heartbeat timeout', () => {
   it('closes a socket that sends no heartbeat within the timeout', async () => {
