@@ -226,10 +226,18 @@ async function main() {
       {
         key: 'get',
         name: 'GET by primary key',
-        gateway: async (i, w) =>
-          ok(await fetch(w, `${rest}/rest_users?select=*&id=eq.${1 + (i % 10000)}`, { headers })),
+        // Both sides check they got the row asked for, so neither can be fast by answering wrongly.
+        gateway: async (i, w) => {
+          const id = 1 + (i % 10000);
+          const res = await fetch(w, `${rest}/rest_users?select=*&id=eq.${id}`, { headers });
+          await ok(res);
+          if (!res.body.startsWith(`[{"id":${id},`)) throw new Error(`GET ${id} answered ${res.body}`);
+        },
         sql: async (i) => {
-          await d.unsafe('select * from public.rest_users where id = $1', [1 + (i % 10000)]);
+          const id = 1 + (i % 10000);
+          const rows = await d.unsafe('select * from public.rest_users where id = $1', [id]);
+          if (rows.length !== 1 || Number(rows[0]?.id) !== id)
+            throw new Error(`select ${id} returned ${rows.length} rows`);
         },
       },
       {

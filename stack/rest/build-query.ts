@@ -1,7 +1,7 @@
 // Turns a parsed request into one SQL statement whose result is the response body, built in SQL as PostgREST
 // does (json_agg/row_to_json) so numerics stay exact. Identifiers come from the schema cache and are quoted;
-// every value is a dollar-quoted literal (see `literal`), so the statement can travel in one simple-query
-// message together with the transaction's settings.
+// every value is a bind parameter (see `Params`), so a request shape is one prepared statement whatever
+// its values.
 import { parseError, RestError } from './errors.ts';
 import type { Condition, Filter, OrderTerm, Scoped } from './parse-filter.ts';
 import type { FieldPath, SelectItem } from './parse-select.ts';
@@ -22,11 +22,54 @@ export function literal(value: string): string {
   return `${tag}${value}${tag}`;
 }
 
-/** Values of the statement being built; each `add` returns the SQL text standing for it. */
+/**
+ * Values of the statement being built: each `add` returns the placeholder (`$n`, an untyped text parameter,
+ * typed by its context) standing for it, so no value ever becomes SQL text.
+ */
 export class Params {
+  readonly values: string[] = [];
   add(v: string): string {
-    return literal(v);
+    if (v.includes('\0'))
+      throw new RestError(400, '22021', 'invalid byte sequence for encoding "UTF8": 0x00');
+    this.values.push(v);
+    return `$${this.values.length}`;
   }
+}
+
+/**
+ * `sql` with its placeholders replaced by `values` as literals, for a statement that cannot take the
+ * parameters as they are (an EXPLAIN of a query that uses only some of them). Quoted identifiers and string
+ * constants are skipped, so only real placeholders are replaced.
+ */
+export function inlineParams(sql: string, values: readonly string[]): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      for (;;) {
+        j = sql.indexOf(c, j);
+        if (j < 0) {
+          j = sql.length;
+          break;
+        }
+        if (sql[j + 1] === c) j += 2;
+        else break;
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '$' && /[0-9]/.test(sql[i + 1] ?? '')) {
+      let j = i + 1;
+      while (/[0-9]/.test(sql[j] ?? '')) j++;
+      out += literal(values[Number(sql.slice(i + 1, j)) - 1] ?? '');
+      i = j;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 export interface BuildContext {

@@ -1,15 +1,16 @@
 // /rest/v1: PostgREST's HTTP dialect over the schema cache. Each request runs in one transaction as the JWT's
-// role with PostgREST's request.* settings: settings and query in one simple-query message (see `run`).
+// role with PostgREST's request.* settings: settings and query, both prepared, in one pipeline (see `run`).
 import type http from 'node:http';
 import postgres from 'postgres';
 import { JwtError, verifyJwt } from '../jwt.ts';
+import { PgError, parseDbUrl, type Result, type Statement, WirePool } from '../postgres/wire.ts';
 import type { ApiConfig } from './api-config.ts';
 import {
   type BodyShape,
   buildRead,
   findTable,
   ident,
-  literal,
+  inlineParams,
   orderSql,
   Params,
   wrapResult,
@@ -89,7 +90,15 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<strin
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > limit)
-      throw new RestError(413, 'PGRST413', 'Payload Too Large', `The request body exceeds ${limit} bytes`);
+      // The rest of the body is never read, so the connection cannot carry another request: say so.
+      throw new RestError(
+        413,
+        'PGRST413',
+        'Payload Too Large',
+        `The request body exceeds ${limit} bytes`,
+        null,
+        { connection: 'close' },
+      );
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -131,21 +140,16 @@ function sendError(res: http.ServerResponse, err: RestError) {
 }
 
 export async function startRest(opts: RestOptions): Promise<RestService> {
-  const sql = postgres(opts.dbUrl, {
-    max: opts.poolSize ?? 10,
-    prepare: true,
-    onnotice: () => {},
-    // Bodies are text built in SQL; counts arrive as strings. No client-side type parsing needed.
-    transform: { undefined: null },
-    // Values are already JSON text from the request; postgres.js would otherwise JSON-encode them again.
-    types: {
-      pgrstJson: { to: 114, from: [114], serialize: (x: unknown) => String(x), parse: (x: string) => x },
-      pgrstJsonb: { to: 3802, from: [3802], serialize: (x: unknown) => String(x), parse: (x: string) => x },
-    },
-  });
+  // postgres.js for the schema cache and LISTEN; requests go through `wire` (see `run`).
+  const sql = postgres(opts.dbUrl, { max: 1, onnotice: () => {} });
+  const wire = new WirePool(
+    { ...parseDbUrl(opts.dbUrl), applicationName: 'nexural-rest' },
+    opts.poolSize ?? 10,
+  );
   let cache: SchemaCache = await loadSchemaCache(sql, opts.api.schemas);
   const reloadSchema = async () => {
     cache = await loadSchemaCache(sql, opts.api.schemas);
+    wire.forgetStatements();
   };
   const listener = await sql.listen('pgrst', (payload) => {
     if (payload === 'reload schema' || payload === '')
@@ -181,12 +185,13 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
   );
 
   /**
-   * Runs `query` in one transaction as `role` with PostgREST's settings. When the ending is known up front
-   * (nearly always: commit), the settings and the query go as one simple-query message: Postgres runs its
-   * statements as one implicit transaction (committed after the last, rolled back on any error), so a request
-   * is one message and one round trip on a shared pool connection, and requests pipeline on it as plain
-   * queries do. Otherwise (`tx=rollback`, a mutation asked for as one object) an explicit transaction on a
-   * reserved connection ends as `decide` says once the result is in.
+   * Runs `query` in one transaction as `role` with PostgREST's settings, as PostgREST does: the settings
+   * statement and the query, both prepared (values are bind parameters), one after the other in one
+   * extended-protocol pipeline with a single Sync. Postgres runs the statements before a Sync as one
+   * implicit transaction (committed at the Sync, rolled back on any error), so when the ending is known up
+   * front (nearly always: commit) a request is one write and one round trip on a shared pool connection, and
+   * requests pipeline on it. Otherwise (`tx=rollback`, a mutation asked for as one object) an explicit
+   * transaction on a reserved connection ends as `decide` says once the result is in.
    */
   async function run(
     settings: {
@@ -198,6 +203,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       searchPath: string;
     },
     query: string,
+    values: readonly string[],
     /** An EXPLAIN (FORMAT JSON) to run before the query; its row estimate comes back as `planned`. */
     explain: string | null,
     readOnly: boolean,
@@ -205,33 +211,47 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     decide: (o: Outcome | null) => 'commit' | 'rollback' | null,
   ): Promise<Outcome> {
     // The settings are a statement of their own: role and search_path must be in force before the query is
-    // parsed and its permissions checked.
-    // One small column back rather than every value echoed (|| is strict: each set_config runs).
-    const set =
-      `SELECT octet_length(set_config('search_path', ${literal(settings.searchPath)}, true) || ` +
-      `set_config('role', ${literal(settings.role)}, true) || ` +
-      `set_config('request.jwt.claims', ${literal(settings.claims)}, true) || ` +
-      `set_config('request.headers', ${literal(settings.headers)}, true) || ` +
-      `set_config('request.method', ${literal(settings.method)}, true) || ` +
-      `set_config('request.path', ${literal(settings.path)}, true)` +
-      (readOnly ? ` || set_config('transaction_read_only', 'on', true)` : '') +
-      ') AS pgrst_settings';
-    const statements = `${set};\n${explain ? `${explain};\n` : ''}${query}`;
+    // bound (planned) and its permissions checked.
+    const set: Statement = {
+      text: readOnly ? SETTINGS_READ_ONLY : SETTINGS,
+      params: [
+        settings.searchPath,
+        settings.role,
+        settings.claims,
+        settings.headers,
+        settings.method,
+        settings.path,
+      ],
+    };
+    const statements: Statement[] = [set];
+    // The EXPLAIN uses only some of the values: it gets them inlined, once, unprepared.
+    if (explain) statements.push({ text: inlineParams(explain, values), prepare: false });
+    statements.push({ text: query, params: values });
     const early = decide(null);
-    if (early === 'commit') return lastRow(await sql.unsafe(statements));
-    const conn = await sql.reserve();
+    if (early === 'commit') return outcomeOf(await retryingStale(() => wire.run(statements)));
+    const conn = await wire.reserve();
     try {
-      let outcome: Outcome;
-      try {
-        outcome = lastRow(await conn.unsafe(`BEGIN;\n${statements}`));
-      } catch (err) {
-        await conn.unsafe('ROLLBACK').catch(() => {});
-        throw err;
-      }
-      await conn.unsafe((early ?? decide(outcome)) === 'rollback' ? 'ROLLBACK' : 'COMMIT');
+      const outcome = outcomeOf(await conn.run([{ text: 'BEGIN', prepare: false }, ...statements]));
+      await conn.run([
+        { text: (early ?? decide(outcome)) === 'rollback' ? 'ROLLBACK' : 'COMMIT', prepare: false },
+      ]);
       return outcome;
     } finally {
-      conn.release();
+      await conn.release();
+    }
+  }
+
+  /**
+   * A statement prepared before a schema change whose result columns it changed fails with "cached plan
+   * must not change result type"; the unit was rolled back, so it runs once more with fresh statements.
+   */
+  async function retryingStale(go: () => Promise<Result[]>): Promise<Result[]> {
+    try {
+      return await go();
+    } catch (err) {
+      if (!(err instanceof PgError && err.code === '0A000' && /cached plan/.test(err.message))) throw err;
+      wire.forgetStatements();
+      return go();
     }
   }
 
@@ -592,7 +612,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     }
 
     const single = shapeWanted === 'object';
-    const outcome = await run(settings, query, explain, readLike, (o) => {
+    const outcome = await run(settings, query, params.values, explain, readLike, (o) => {
       if (prefer.tx === 'rollback') return 'rollback';
       // A mutation asked for as one object is undone unless it touched exactly one row.
       if (single && isMutation) return o === null ? null : Number(o.page_total) !== 1 ? 'rollback' : 'commit';
@@ -652,7 +672,7 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
     reloadSchema,
     async stop() {
       await listener.unlisten().catch(() => {});
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), wire.end()]);
     },
   };
 }
@@ -670,19 +690,33 @@ function headersJson(headers: http.IncomingHttpHeaders): string {
 }
 
 /**
- * The one row of the last statement's result (a multi-statement query answers with one result each), with
- * the row estimate of an EXPLAIN (FORMAT JSON) just before it, if there was one.
+ * The one row of the last statement's result as column → value, with the row estimate of an EXPLAIN
+ * (FORMAT JSON) just before it, if there was one.
  */
-function lastRow(results: unknown): Outcome {
-  const all = results as { [column: string]: unknown }[][];
-  const outcome = all.at(-1)?.[0] as unknown as Outcome;
-  const plan = all.at(-2)?.[0]?.['QUERY PLAN'];
+function outcomeOf(results: Result[]): Outcome {
+  const last = results.at(-1);
+  const row: Record<string, string | null> = {};
+  last?.columns.forEach((c, i) => {
+    row[c] = last.rows[0]?.[i] ?? null;
+  });
+  const outcome = row as unknown as Outcome;
+  const explained = results.at(-2);
+  const plan = explained?.columns[0] === 'QUERY PLAN' ? explained.rows[0]?.[0] : undefined;
   if (typeof plan === 'string') {
     const rows = (JSON.parse(plan) as { Plan: { 'Plan Rows': number } }[])[0]?.Plan['Plan Rows'];
     if (typeof rows === 'number') outcome.planned = Math.round(rows);
   }
   return outcome;
 }
+
+/** PostgREST's settings for a request; one small column back rather than every value echoed. */
+const SETTINGS_SQL = (readOnly: boolean) =>
+  `SELECT octet_length(set_config('search_path', $1, true) || set_config('role', $2, true) || ` +
+  `set_config('request.jwt.claims', $3, true) || set_config('request.headers', $4, true) || ` +
+  `set_config('request.method', $5, true) || set_config('request.path', $6, true)` +
+  `${readOnly ? ` || set_config('transaction_read_only', 'on', true)` : ''}) AS pgrst_settings`;
+const SETTINGS = SETTINGS_SQL(false);
+const SETTINGS_READ_ONLY = SETTINGS_SQL(true);
 
 function parseJson(text: string): unknown {
   try {
