@@ -12,18 +12,19 @@
 //   a check runs, so a group's fixed cost is paid once per batch, not once per change.
 // - visible_rows runs each group as `set_config('request.jwt.claims', …)` under `set role` and one execution
 //   of a PL/pgSQL statement whose generic plan stays cached in the session (generated per table, role and
-//   policy text; migration 20261201000001), with the table's SELECT policies applied to the row images the
-//   WAL carried (so DELETEs and rows changed again since are judged as they were committed).
+//   policy text; migrations 20261201000001 and 20261202000001), with the table's SELECT policies applied to
+//   the row images the WAL carried (so DELETEs and rows changed again since are judged as they were
+//   committed). Groups travel as two parallel text arrays (claims; candidate rows or null), read in place.
 // - Groups are split over a small pool of connections (CHECK_CONNECTIONS) so checks use both cores.
 // - Fan-out encodes a change's payload once; a subscriber's frame adds only its join ref, topic and ids, and
 //   every frame a socket gets in one turn of the event loop leaves in one write (ChannelHub corks sockets).
 //
 // Where the time goes (bench:realtime, 1,000 users with distinct claims, a policy with a membership subquery):
-// per batch, about 40–80 µs of Postgres per group whatever the batch size (the set_config, one executor
-// start/stop, the policy's own lookup: a scan of the membership table when it has no index on the looked-up
-// column) plus well under 1 µs per row and group; in Node, ~0.2 µs per (change, subscribed channel) to match
-// and ~5 µs per message sent. With 1,000 distinct groups the fixed part alone is 40–80 ms of Postgres CPU per
-// batch, which is what bounds latency on a 2-core machine.
+// per batch, about 20–35 µs of Postgres per group whatever the batch size (the set_config, one executor
+// start/stop, the policy's own lookups) plus well under 1 µs per row and group — ~70 µs when the membership
+// table has no index on the looked-up column, as the policy then scans it once per group; in Node, ~0.2 µs per
+// (change, subscribed channel) to match and ~5 µs per message sent. With 1,000 distinct groups the fixed part
+// is 20–35 ms of Postgres CPU per batch, which is what bounds latency on a 2-core machine.
 import type postgres from 'postgres';
 import type { Channel, ChannelHub, PgSubscription } from './channels.ts';
 import { matchesFilter } from './filters.ts';
@@ -299,10 +300,11 @@ export class ChangeFeed {
     const size = Math.ceil(groups.length / calls);
     return Array.from({ length: calls }, async (_, k) => {
       const part = groups.slice(k * size, (k + 1) * size);
-      const arg = part.map((g) => ({ c: g.claims, i: g.rows }));
+      const claims = part.map((g) => g.claims);
+      const candidates = part.map((g) => (g.rows === null ? null : `{${g.rows.join(',')}}`));
       const result = await this.sql`
         select grp, change from realtime.visible_rows(${job.relId}::oid::regclass, ${job.role},
-          ${this.sql.json(arg as never)}, ${rows})`.values();
+          ${claims}::text[], ${candidates}::text[], ${rows})`.values();
       for (const [grp, change] of result as unknown as [number, number][]) {
         const g = part[grp];
         if (g) g.visible[change] = 1;
