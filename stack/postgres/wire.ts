@@ -59,7 +59,10 @@ export interface WireOptions {
   password: string;
   database: string;
   applicationName?: string;
-  /** Named statements kept per connection before the least recently used is closed (default 1000). */
+  /**
+   * Named statements kept per connection before the least recently used is closed (default 256: a cached
+   * plan can hold tens of kB of the backend's memory).
+   */
   maxStatements?: number;
 }
 
@@ -296,7 +299,7 @@ export class WireConnection {
 
   private remember(text: string, p: Prepared) {
     this.statements.set(text, p);
-    const max = this.opts.maxStatements ?? 1000;
+    const max = this.opts.maxStatements ?? 256;
     if (this.statements.size <= max) return;
     for (const [t, old] of this.statements) {
       if (old.state !== 'ready') continue;
