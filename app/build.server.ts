@@ -1,7 +1,7 @@
 // Builds the web app (remix build, classic compiler) when its output is older than its sources, so
 // `npm start` and the browser tests serve a production build without rebuilding every time.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 function newestMtime(p: string): number {
@@ -34,8 +34,35 @@ export function ensureWebBuild(root: string, log: (line: string) => void = conso
         env: { ...process.env, NODE_ENV: 'production' },
       },
     );
+    addCompileHints(root);
   }
   return entry;
+}
+
+// V8 compiles a function when it is first called unless told otherwise, on the main thread: for React DOM
+// (one 130 KB CommonJS wrapper, called as the page's modules evaluate, then most of its functions during
+// hydration) and for the Realtime client (called as it connects) that was the largest share of the main
+// thread's work after first paint (module evaluation went from ~50 to ~5 ms of CPU in Lighthouse's traces).
+// Chrome >= 136 compiles every function of a file that starts with this comment eagerly, off the main thread
+// when the file streams in; other browsers ignore it. Nothing else changes in the files (no source maps).
+const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n';
+const CALLED_ON_LOAD = ['node_modules/react-dom/', 'node_modules/@supabase/realtime-js/'];
+
+/** Marks the browser chunks holding code that runs in full when it loads (see above); returns their paths. */
+export function addCompileHints(root: string): string[] {
+  const metafile = JSON.parse(readFileSync(path.join(root, 'build', 'metafile.js.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  const marked: string[] = [];
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    if (!Object.keys(output.inputs).some((i) => CALLED_ON_LOAD.some((p) => i.includes(p)))) continue;
+    const full = path.join(root, file);
+    const code = readFileSync(full, 'utf8');
+    if (!code.startsWith(COMPILE_HINT)) writeFileSync(full, COMPILE_HINT + code);
+    marked.push(file);
+  }
+  return marked;
 }
 
 /** The remix-serve CLI, to run with node: `node <cli> build/index.js` (PORT, HOST from the environment). */
