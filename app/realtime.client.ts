@@ -5,7 +5,7 @@
 // one about to expire is refreshed by the full client, loaded only then.
 
 import { RealtimeClient } from '@supabase/realtime-js';
-import { combineChunks, parseCookieHeader, stringFromBase64URL } from '@supabase/ssr';
+import { combineChunks, parseCookieHeader } from '@supabase/ssr';
 
 interface CookieSession {
   access_token: string;
@@ -13,14 +13,31 @@ interface CookieSession {
   user?: { id: string };
 }
 
-/** The session as @supabase/ssr stores it: cookie `sb-<project ref>-auth-token`, maybe chunked, maybe base64url. */
-async function cookieSession(): Promise<CookieSession | null> {
+/** UTF-8 text from base64url, natively (the JavaScript decoder @supabase/ssr ships took milliseconds). */
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+}
+
+let parsed: { cookies: string; session: Promise<CookieSession | null> } | undefined;
+
+/**
+ * The session as @supabase/ssr stores it: cookie `sb-<project ref>-auth-token`, maybe chunked, maybe base64url.
+ * Read on connect, on each heartbeat and by each channel: parsed again only when the cookies changed.
+ */
+function cookieSession(): Promise<CookieSession | null> {
+  const header = document.cookie;
+  if (parsed?.cookies !== header) parsed = { cookies: header, session: parseSession(header) };
+  return parsed.session;
+}
+
+async function parseSession(header: string): Promise<CookieSession | null> {
   const key = `sb-${new URL(window.ENV.SUPABASE_URL).hostname.split('.')[0]}-auth-token`;
-  const cookies = new Map(parseCookieHeader(document.cookie).map((c) => [c.name, c.value ?? '']));
+  const cookies = new Map(parseCookieHeader(header).map((c) => [c.name, c.value ?? '']));
   const raw = await combineChunks(key, (name) => cookies.get(name) ?? null);
   if (!raw) return null;
   try {
-    const json = raw.startsWith('base64-') ? stringFromBase64URL(raw.slice('base64-'.length)) : raw;
+    const json = raw.startsWith('base64-') ? fromBase64Url(raw.slice('base64-'.length)) : raw;
     const session = JSON.parse(json) as CookieSession;
     return typeof session?.access_token === 'string' ? session : null;
   } catch {

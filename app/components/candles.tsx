@@ -1,7 +1,7 @@
 // One-minute candles: a server-rendered SVG first (no script to load, compile or lay out before the page is
 // interactive), swapped for lightweight-charts (crosshair, zoom, pan) when a pointer first reaches the chart.
 // The last candle follows the live price between bars in both.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 
 export interface Candle {
   time: number;
@@ -63,7 +63,8 @@ function svgPaths(bars: Candle[]) {
   return d;
 }
 
-export function CandleChart({
+/** Renders again on new candles or a new live price, not with every render of the page around it. */
+export const CandleChart = memo(function CandleChart({
   candles,
   live,
   symbol,
@@ -160,4 +161,4 @@ export function CandleChart({
       </div>
     </div>
   );
-}
+});

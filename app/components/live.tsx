@@ -106,24 +106,59 @@ export function useRowChanges(
 /**
  * Re-reads the page's loaders each time its channel becomes live (first subscribe and every resubscribe), so
  * a change committed between the server's snapshot and the subscription, or while the socket was down, is not
- * missed: subscribe first, then read. One read per (re)connect, never a poll.
+ * missed: subscribe first, then read. One read per (re)connect, never a poll. A component of its own, so the
+ * router's state changes during that read render only it, not the page around it.
  */
-export function useResyncWhenLive(status: LiveStatus) {
+export function ResyncWhenLive({ status }: { status: LiveStatus }) {
   const revalidator = useRevalidator();
   const revalidate = useRef(revalidator.revalidate);
   revalidate.current = revalidator.revalidate;
   useEffect(() => {
     if (status === 'live') revalidate.current();
   }, [status]);
+  return null;
 }
+
+/**
+ * Loader data that keeps the previous value of each top-level field a re-read returned unchanged. The
+ * catch-up read above usually finds nothing new; the page's memoised parts then see the same objects and do
+ * not render again, and those whose data did change do.
+ */
+export function useSteadyData<T extends object>(data: T): T {
+  const last = useRef<{ data: T; json?: Map<string, string> } | null>(null);
+  const prev = last.current;
+  if (!prev || prev.data === data) {
+    last.current ??= { data };
+    return data;
+  }
+  prev.json ??= fieldsAsJson(prev.data);
+  const json = fieldsAsJson(data);
+  let same = json.size === prev.json.size;
+  const merged: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) {
+    const keep = prev.json.get(k) === json.get(k);
+    same &&= keep;
+    merged[k] = keep ? (prev.data as Record<string, unknown>)[k] : v;
+  }
+  const next = same ? prev.data : (merged as T);
+  last.current = { data: next, json };
+  return next;
+}
+
+const fieldsAsJson = (data: object): Map<string, string> =>
+  new Map(Object.entries(data).map(([k, v]) => [k, JSON.stringify(v)] as const));
 
 type RealtimeModule = typeof import('../realtime.client.ts');
 let realtimeModule: Promise<RealtimeModule> | undefined;
 
+/** Lets the browser run other tasks (input, rendering) before continuing. */
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
 /**
  * The Realtime client is fetched and compiled once per page load, after the load event when the main thread
- * is idle, so it never competes with hydration or the first input. The pages' channels share it. Changes committed
- * between the loader's snapshot and the subscription are caught up by `useResyncWhenLive`.
+ * is idle, so it never competes with hydration or the first input. The pages' channels share it; each
+ * connects in a task of its own, not in the one that evaluated the module. Changes committed between the
+ * loader's snapshot and the subscription are caught up by `ResyncWhenLive`.
  */
 function loadRealtime(): Promise<RealtimeModule> {
   realtimeModule ??= new Promise<void>((resolve) => {
@@ -154,7 +189,10 @@ function useChannel(
     let channel: RealtimeChannel | undefined;
     let gone = false;
     loadRealtime()
-      .then((m) => m.realtimeAsUser())
+      .then(async (m) => {
+        await nextTask();
+        return m.realtimeAsUser();
+      })
       .then(({ realtime, userId }) => {
         if (gone) return;
         channel = setupRef.current(realtime.channel(topic), userId).subscribe((s) => {

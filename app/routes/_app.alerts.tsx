@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
 import { z } from 'zod';
 import { Field, FormError, Select } from '../components/field.tsx';
 import { formResult } from '../components/form-result.ts';
-import { LiveBadge, type RowChange, useResyncWhenLive, useRowChanges } from '../components/live.tsx';
+import { LiveBadge, ResyncWhenLive, type RowChange, useRowChanges } from '../components/live.tsx';
 import { label, price, time } from '../format.ts';
 import { dbFailure, failure, parseForm, symbolField } from '../forms.server.ts';
 import { requireTrader } from '../trader.server.ts';
@@ -142,10 +142,10 @@ export default function Alerts() {
       setToast(t);
     },
   );
-  useResyncWhenLive(status);
   const alertById = new Map(alerts.map((a) => [a.id, a]));
   return (
     <div className="page">
+      <ResyncWhenLive status={status} />
       <div className="page-head">
         <h1>Alerts</h1>
         <LiveBadge status={status} />

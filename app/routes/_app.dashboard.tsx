@@ -10,10 +10,11 @@ import {
   LiveBadge,
   type LiveQuote,
   liveQuotes,
+  ResyncWhenLive,
   type RowChange,
   useQuotes,
-  useResyncWhenLive,
   useRowChanges,
+  useSteadyData,
 } from '../components/live.tsx';
 import { label, money, num, percent, price, quantity, signedMoney, time, tone } from '../format.ts';
 import { OPEN_STATUSES, RESERVING_STATUSES } from '../orders.ts';
@@ -74,7 +75,7 @@ type Position = Data['positions'][number];
 type Order = Data['orders'][number];
 
 export default function Dashboard() {
-  const data = useLoaderData<typeof loader>();
+  const data = useSteadyData(useLoaderData<typeof loader>());
   if (!data.portfolio) {
     return (
       <section className="panel empty-state">
@@ -89,8 +90,8 @@ export default function Dashboard() {
   return <LiveDashboard data={data as Data} />;
 }
 
-function LiveDashboard({ data }: { data: Data }) {
-  const revalidator = useRevalidator();
+// Renders again on pushes and on loader data that changed, not on a catch-up read that found nothing new.
+const LiveDashboard = memo(function LiveDashboard({ data }: { data: Data }) {
   const [cash, setCash] = useState(data.cash);
   const [positions, setPositions] = useState(() => byKey(data.positions, (p) => p.symbol));
   const [orders, setOrders] = useState(() => byKey(data.orders, (o) => o.id));
@@ -130,22 +131,11 @@ function LiveDashboard({ data }: { data: Data }) {
     },
   );
 
-  useResyncWhenLive(rowStatus);
-
-  // A position in a symbol the page has no quote for yet: read its quote (and previous close) once.
   const missingQuote = Object.values(positions).some((p) => num(p.qty) > 0 && !quotes[p.symbol]);
-  const asked = useRef(false);
-  useEffect(() => {
-    if (missingQuote && !asked.current && revalidator.state === 'idle') {
-      asked.current = true;
-      revalidator.revalidate();
-    }
-    if (!missingQuote) asked.current = false;
-  }, [missingQuote, revalidator]);
 
   const rows = Object.values(positions)
     .filter((p) => num(p.qty) > 0)
-    .sort((a, b) => a.symbol.localeCompare(b.symbol))
+    .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
     .map((p) => {
       const q = quotes[p.symbol];
       const mark = q ? (q.last ?? mid(q)) : null;
@@ -188,6 +178,8 @@ function LiveDashboard({ data }: { data: Data }) {
 
   return (
     <div className="page">
+      <ResyncWhenLive status={rowStatus} />
+      <ReadMissingQuote missing={missingQuote} />
       <div className="page-head">
         <h1>{data.portfolio.name}</h1>
         <LiveBadge status={status} />
@@ -278,13 +270,27 @@ function LiveDashboard({ data }: { data: Data }) {
       <OpenOrders orders={orders} />
     </div>
   );
+});
+
+/** A position in a symbol the page has no quote for yet: read its quote (and previous close) once. */
+function ReadMissingQuote({ missing }: { missing: boolean }) {
+  const revalidator = useRevalidator();
+  const asked = useRef(false);
+  useEffect(() => {
+    if (missing && !asked.current && revalidator.state === 'idle') {
+      asked.current = true;
+      revalidator.revalidate();
+    }
+    if (!missing) asked.current = false;
+  }, [missing, revalidator]);
+  return null;
 }
 
 // Open orders change only with order pushes: the table does not re-render on every quote.
 const OpenOrders = memo(function OpenOrders({ orders }: { orders: Record<string, Order> }) {
   const openOrders = Object.values(orders)
     .filter((o) => OPEN_STATUSES.includes(o.status))
-    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+    .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
   return (
     <section className="panel" aria-labelledby="open-h">
       <h2 id="open-h">Open orders</h2>

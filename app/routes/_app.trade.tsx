@@ -12,10 +12,11 @@ import {
   LiveBadge,
   type LiveQuote,
   liveQuotes,
+  ResyncWhenLive,
   type RowChange,
   useQuotes,
-  useResyncWhenLive,
   useRowChanges,
+  useSteadyData,
 } from '../components/live.tsx';
 import { label, money, num, price, quantity, time } from '../format.ts';
 import { failure } from '../forms.server.ts';
@@ -164,7 +165,9 @@ type Data = ReturnType<typeof useLoaderData<typeof loader>>;
 type Order = Data['orders'][number];
 
 export default function Trade() {
-  const data = useLoaderData<typeof loader>();
+  const data = useSteadyData(useLoaderData<typeof loader>());
+  // Read here, not in the memoised ticket: the hook renders its component on every router state change.
+  const result = useActionData<typeof action>() as TicketResult | undefined;
   const initialQuotes = useMemo(() => liveQuotes(data.quote ? [data.quote] : []), [data.quote]);
   const { quotes, status: quoteStatus } = useQuotes(initialQuotes);
   const quote = quotes[data.symbol] ?? null;
@@ -180,7 +183,6 @@ export default function Trade() {
     data.portfolioId,
     (change: RowChange) => setOrders((prev) => applyChange(prev, change)),
   );
-  useResyncWhenLive(rowStatus);
   const status =
     quoteStatus === 'live' && rowStatus === 'live'
       ? 'live'
@@ -190,6 +192,7 @@ export default function Trade() {
 
   return (
     <div className="page">
+      <ResyncWhenLive status={rowStatus} />
       <div className="page-head">
         <h1>
           {data.symbol}
@@ -232,7 +235,14 @@ export default function Trade() {
           <section className="panel" aria-labelledby="ticket-h">
             <h2 id="ticket-h">Order ticket</h2>
             {data.portfolioId ? (
-              <Ticket data={data} quote={quote} />
+              <Ticket
+                symbol={data.symbol}
+                clientOrderId={data.clientOrderId}
+                buyingPower={data.buyingPower}
+                held={data.held}
+                quote={quote}
+                result={result}
+              />
             ) : (
               <p className="empty">
                 <Link to="/portfolios">Create a portfolio</Link> to trade.
@@ -309,10 +319,21 @@ function QuoteLine({ quote }: { quote: LiveQuote | null }) {
 }
 
 // Re-renders on its own state, the action's result, a new quote or new loader data; not on Realtime status.
-const Ticket = memo(function Ticket({ data, quote }: { data: Data; quote: LiveQuote | null }) {
-  const result = useActionData<typeof action>() as TicketResult | undefined;
-  const nav = useNavigation();
-  const busy = nav.state === 'submitting' && nav.formData?.get('intent') !== 'cancel';
+const Ticket = memo(function Ticket({
+  symbol,
+  clientOrderId,
+  buyingPower,
+  held,
+  quote,
+  result,
+}: {
+  symbol: string;
+  clientOrderId: string;
+  buyingPower: number;
+  held: number;
+  quote: LiveQuote | null;
+  result: TicketResult | undefined;
+}) {
   const mine = result && (result.intent === 'place' || result.intent === 'preview') ? result : undefined;
   const { errors, formError, values } = formResult(mine);
   const v: Record<string, string | undefined> = { ...(mine?.values ?? {}), ...values };
@@ -353,8 +374,8 @@ const Ticket = memo(function Ticket({ data, quote }: { data: Data; quote: LiveQu
           {placed.status === 'filled' ? ` at ${price(placed.filled_avg_price)}` : ''}.
         </p>
       ) : null}
-      <input type="hidden" name="symbol" value={data.symbol} />
-      <input type="hidden" name="client_order_id" value={data.clientOrderId} />
+      <input type="hidden" name="symbol" value={symbol} />
+      <input type="hidden" name="client_order_id" value={clientOrderId} />
       {errors.symbol ? (
         <p className="field-error" role="alert">
           {errors.symbol}
@@ -424,7 +445,7 @@ const Ticket = memo(function Ticket({ data, quote }: { data: Data; quote: LiveQu
             value={qty}
             onChange={(e) => setQty(e.currentTarget.value)}
             error={errors.qty}
-            hint={side === 'sell' ? `You hold ${quantity(data.held)}.` : undefined}
+            hint={side === 'sell' ? `You hold ${quantity(held)}.` : undefined}
           />
         ) : null}
         {show(sizing === 'notional') ? (
@@ -526,35 +547,44 @@ const Ticket = memo(function Ticket({ data, quote }: { data: Data; quote: LiveQu
         <dt>Estimated {side === 'buy' ? 'cost' : 'proceeds'}</dt>
         <dd data-testid="estimated-cost">{money(preview?.estimatedCost ?? est)}</dd>
         <dt>Buying power</dt>
-        <dd>{money(preview?.buyingPower ?? data.buyingPower)}</dd>
+        <dd>{money(preview?.buyingPower ?? buyingPower)}</dd>
         <dt>Buying power after</dt>
         <dd data-testid="buying-power-after">
           {money(
             preview?.buyingPowerAfter ??
-              (est === null ? null : side === 'buy' ? data.buyingPower - est : data.buyingPower),
+              (est === null ? null : side === 'buy' ? buyingPower - est : buyingPower),
           )}
         </dd>
       </dl>
       <p id="ticket-note" className="hint">
         Estimates use the current quote; the fill price may differ.
       </p>
-      <div className="row">
-        <button type="submit" name="intent" value="preview" disabled={busy}>
-          Preview
-        </button>
-        <button
-          type="submit"
-          name="intent"
-          value="place"
-          className={side === 'buy' ? 'buy' : 'sell'}
-          disabled={busy}
-        >
-          {busy ? 'Sending…' : `Place ${side} order`}
-        </button>
-      </div>
+      <TicketButtons side={side} />
     </Form>
   );
 });
+
+// Only the buttons follow the router's state (disabled while the ticket is sent), not the whole ticket.
+function TicketButtons({ side }: { side: string }) {
+  const nav = useNavigation();
+  const busy = nav.state === 'submitting' && nav.formData?.get('intent') !== 'cancel';
+  return (
+    <div className="row">
+      <button type="submit" name="intent" value="preview" disabled={busy}>
+        Preview
+      </button>
+      <button
+        type="submit"
+        name="intent"
+        value="place"
+        className={side === 'buy' ? 'buy' : 'sell'}
+        disabled={busy}
+      >
+        {busy ? 'Sending…' : `Place ${side} order`}
+      </button>
+    </div>
+  );
+}
 
 const Blotter = memo(function Blotter({ orders }: { orders: Order[] }) {
   return (
@@ -603,13 +633,9 @@ const Blotter = memo(function Blotter({ orders }: { orders: Order[] }) {
 });
 
 function BlotterRow({ order: o }: { order: Order }) {
-  const cancel = useFetcher<typeof action>();
-  const replace = useFetcher<typeof action>();
   const open = OPEN_STATUSES.includes(o.status);
   const replaceable =
     (o.status === 'new' || o.status === 'accepted') && o.order_class === 'simple' && o.qty !== null;
-  const cancelErr = formResult(cancel.data);
-  const replaceErr = formResult(replace.data);
   const fills = o.fills ?? [];
   return (
     <tr data-order-id={o.id} data-status={o.status}>
@@ -647,68 +673,88 @@ function BlotterRow({ order: o }: { order: Order }) {
         </span>
         {o.status_reason && !open ? <span className="sub muted">{label(o.status_reason)}</span> : null}
       </td>
-      <td>
-        {open ? (
-          <cancel.Form method="post" className="inline-form">
-            <input type="hidden" name="order_id" value={o.id} />
-            <button
-              type="submit"
-              name="intent"
-              value="cancel"
-              className="danger"
-              aria-label={`Cancel ${o.side} ${o.symbol} order`}
-            >
-              Cancel
-            </button>
-            {cancelErr.formError ? (
-              <span className="field-error" role="alert">
-                {cancelErr.formError}
-              </span>
-            ) : null}
-          </cancel.Form>
-        ) : null}
-        {replaceable ? (
-          <details>
-            <summary>Replace</summary>
-            <replace.Form method="post" className="stack" noValidate>
-              <input type="hidden" name="order_id" value={o.id} />
-              <Field
-                name="qty"
-                id={`r-qty-${o.id}`}
-                label="New quantity"
-                inputMode="decimal"
-                placeholder={String(o.qty ?? '')}
-                error={replaceErr.errors.qty}
-              />
-              {o.type === 'limit' || o.type === 'stop_limit' ? (
-                <Field
-                  name="limit_price"
-                  id={`r-limit-${o.id}`}
-                  label="New limit"
-                  inputMode="decimal"
-                  placeholder={String(o.limit_price ?? '')}
-                  error={replaceErr.errors.limit_price}
-                />
-              ) : null}
-              {o.type === 'stop' || o.type === 'stop_limit' ? (
-                <Field
-                  name="stop_price"
-                  id={`r-stop-${o.id}`}
-                  label="New stop"
-                  inputMode="decimal"
-                  placeholder={String(o.stop_price ?? '')}
-                  error={replaceErr.errors.stop_price}
-                />
-              ) : null}
-              <FormError error={replaceErr.formError} />
-              <button type="submit" name="intent" value="replace">
-                Replace order
-              </button>
-            </replace.Form>
-          </details>
-        ) : null}
-      </td>
+      <td>{open || replaceable ? <OrderActions order={o} open={open} replaceable={replaceable} /> : null}</td>
     </tr>
+  );
+}
+
+// Cancel and replace, only on orders that can still be changed: their fetchers follow the router's state,
+// which a row of a filled order need not do.
+function OrderActions({
+  order: o,
+  open,
+  replaceable,
+}: {
+  order: Order;
+  open: boolean;
+  replaceable: boolean;
+}) {
+  const cancel = useFetcher<typeof action>();
+  const replace = useFetcher<typeof action>();
+  const cancelErr = formResult(cancel.data);
+  const replaceErr = formResult(replace.data);
+  return (
+    <>
+      {open ? (
+        <cancel.Form method="post" className="inline-form">
+          <input type="hidden" name="order_id" value={o.id} />
+          <button
+            type="submit"
+            name="intent"
+            value="cancel"
+            className="danger"
+            aria-label={`Cancel ${o.side} ${o.symbol} order`}
+          >
+            Cancel
+          </button>
+          {cancelErr.formError ? (
+            <span className="field-error" role="alert">
+              {cancelErr.formError}
+            </span>
+          ) : null}
+        </cancel.Form>
+      ) : null}
+      {replaceable ? (
+        <details>
+          <summary>Replace</summary>
+          <replace.Form method="post" className="stack" noValidate>
+            <input type="hidden" name="order_id" value={o.id} />
+            <Field
+              name="qty"
+              id={`r-qty-${o.id}`}
+              label="New quantity"
+              inputMode="decimal"
+              placeholder={String(o.qty ?? '')}
+              error={replaceErr.errors.qty}
+            />
+            {o.type === 'limit' || o.type === 'stop_limit' ? (
+              <Field
+                name="limit_price"
+                id={`r-limit-${o.id}`}
+                label="New limit"
+                inputMode="decimal"
+                placeholder={String(o.limit_price ?? '')}
+                error={replaceErr.errors.limit_price}
+              />
+            ) : null}
+            {o.type === 'stop' || o.type === 'stop_limit' ? (
+              <Field
+                name="stop_price"
+                id={`r-stop-${o.id}`}
+                label="New stop"
+                inputMode="decimal"
+                placeholder={String(o.stop_price ?? '')}
+                error={replaceErr.errors.stop_price}
+              />
+            ) : null}
+            <FormError error={replaceErr.formError} />
+            <button type="submit" name="intent" value="replace">
+              Replace order
+            </button>
+          </replace.Form>
+        </details>
+      ) : null}
+    </>
   );
 }
 
