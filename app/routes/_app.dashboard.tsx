@@ -25,7 +25,9 @@ export const meta: MetaFunction = () => [{ title: 'Dashboard · Nexural' }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const { supabase, headers, portfolio } = await requireTrader(request);
   if (!portfolio) return json({ portfolio: null } as const, { headers });
-  const [valuation, positions, orders, snapshots] = await Promise.all([
+  // One round of reads in parallel; every instrument's quote (a short list), so a position opened by a push is
+  // marked at once.
+  const [valuation, positions, orders, snapshots, quotes] = await Promise.all([
     supabase.from('portfolio_valuations').select('cash').eq('portfolio_id', portfolio.id).maybeSingle(),
     supabase
       .from('positions')
@@ -47,23 +49,21 @@ export async function loader({ request }: LoaderFunctionArgs) {
       .eq('portfolio_id', portfolio.id)
       .order('taken_at', { ascending: false })
       .limit(500),
+    supabase
+      .from('quotes')
+      .select('symbol, bid, ask, last, prev_close, quote_ts')
+      .order('symbol')
+      .limit(2000),
   ]);
-  const failed = valuation.error ?? positions.error ?? orders.error ?? snapshots.error;
+  const failed = valuation.error ?? positions.error ?? orders.error ?? snapshots.error ?? quotes.error;
   if (failed) throw new Response(failed.message, { status: 502 });
-  // Every instrument's quote (a short list), so a position opened by a push is marked at once.
-  const quotes = await supabase
-    .from('quotes')
-    .select('symbol, bid, ask, last, prev_close, quote_ts')
-    .order('symbol')
-    .limit(2000);
-  if (quotes?.error) throw new Response(quotes.error.message, { status: 502 });
   return json(
     {
       portfolio: { id: portfolio.id, name: portfolio.name, starting_cash: portfolio.starting_cash },
       cash: num(valuation.data?.cash ?? 0),
       positions: positions.data ?? [],
       orders: orders.data ?? [],
-      quotes: quotes?.data ?? [],
+      quotes: quotes.data ?? [],
       snapshots: (snapshots.data ?? []).reverse(),
     },
     { headers },

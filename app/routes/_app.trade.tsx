@@ -35,20 +35,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { supabase, headers, portfolio } = await requireTrader(request);
   const url = new URL(request.url);
   const wanted = (url.searchParams.get('symbol') ?? 'AAPL').trim().toUpperCase();
-  const instruments = await supabase
-    .from('instruments')
-    .select('symbol, name, tick_size, lot_size, min_qty, fractionable, tradable')
-    .order('symbol')
-    .limit(1000);
-  if (instruments.error) throw new Response(instruments.error.message, { status: 502 });
-  const instrument = instruments.data.find((i) => i.symbol === wanted) ?? null;
-  const matches = instrument
-    ? []
-    : instruments.data
-        .filter((i) => i.symbol.includes(wanted) || i.name.toUpperCase().includes(wanted))
-        .slice(0, 20);
-  const symbol = instrument?.symbol ?? wanted;
-  const [quote, bars, orders, valuation, position] = await Promise.all([
+  // The symbol's own reads need not wait for the instrument list: an instrument's symbol is the one asked for,
+  // and an unknown symbol simply has no quote, bars or position.
+  const symbol = wanted;
+  const [instruments, quote, bars, orders, valuation, position] = await Promise.all([
+    supabase
+      .from('instruments')
+      .select('symbol, name, tick_size, lot_size, min_qty, fractionable, tradable')
+      .order('symbol')
+      .limit(1000),
     supabase
       .from('quotes')
       .select('symbol, bid, ask, last, prev_close, quote_ts')
@@ -84,8 +79,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
           .maybeSingle()
       : null,
   ]);
-  const failed = quote.error ?? bars.error ?? orders?.error ?? valuation?.error ?? position?.error;
+  const failed =
+    instruments.error ?? quote.error ?? bars.error ?? orders?.error ?? valuation?.error ?? position?.error;
   if (failed) throw new Response(failed.message, { status: 502 });
+  const list = instruments.data ?? [];
+  const instrument = list.find((i) => i.symbol === wanted) ?? null;
+  const matches = instrument
+    ? []
+    : list.filter((i) => i.symbol.includes(wanted) || i.name.toUpperCase().includes(wanted)).slice(0, 20);
   // Several datasets may carry the same symbol: one candle per minute, the first seen.
   const seen = new Set<string>();
   const candles = (bars.data ?? [])
@@ -107,7 +108,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       symbol,
       instrument,
       matches,
-      instruments: instruments.data.map((i) => ({ symbol: i.symbol, name: i.name })),
+      instruments: list.map((i) => ({ symbol: i.symbol, name: i.name })),
       quote: quote.data,
       candles,
       orders: orders?.data ?? [],
