@@ -1,10 +1,13 @@
 // bench:web — the trader's web app as a browser sees it, on the real stack with seeded data:
 // - Lighthouse (npm lighthouse, Debian's Chromium) on the dashboard and the trade page: performance,
-//   accessibility and best practices (targets: each >= 95), against the sign-in page as the same-run baseline;
+//   accessibility and best practices (targets: each >= 95), against the sign-in page as the same-run baseline.
+//   Simulated throttling scores vary from run to run (more so on a shared machine), so each page is audited
+//   several times, interleaved, and judged on the median (Lighthouse's guidance), with every run and the min shown;
 // - JavaScript the dashboard loads, gzipped (target < 200 KB), against the framework's own (sign-in page);
 // - HTTP requests an idle dashboard makes after load (target: none; Realtime frames are not requests).
 // Run: npm run bench:web (CHROMIUM_PATH overrides /usr/bin/chromium, BENCH_WEB_IDLE_MS the idle window,
-// BENCH_WEB_REPORTS=<dir> keeps each Lighthouse report as JSON there).
+// BENCH_WEB_RUNS the Lighthouse runs per page and preset (default 5), BENCH_WEB_REPORTS=<dir> keeps each
+// Lighthouse report and its trace as JSON there).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +28,11 @@ const root = path.resolve(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const IDLE_MS = Number(process.env.BENCH_WEB_IDLE_MS ?? 15_000);
+const RUNS = Number(process.env.BENCH_WEB_RUNS ?? 5);
+if (!Number.isInteger(RUNS) || RUNS < 1)
+  throw new Error(`BENCH_WEB_RUNS must be a whole number >= 1, got ${process.env.BENCH_WEB_RUNS}`);
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'] as const;
+type Category = (typeof CATEGORIES)[number];
 const REPORTS = process.env.BENCH_WEB_REPORTS;
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
@@ -61,7 +68,22 @@ async function scriptBytes(page: Page, url: string): Promise<{ raw: number; gzip
   };
 }
 
-async function audit(url: string, port: number, desktop = false) {
+interface Audit {
+  scores: Record<Category, number>;
+  /** Scored audits below 0.9. */
+  failing: string[];
+  /** Metrics as Lighthouse simulated them, in ms (CLS unitless). */
+  fcp: number;
+  lcp: number;
+  si: number;
+  tbt: number;
+  cls: number;
+  /** The machine's 1-minute load average as the run started (other processes' load inflates TBT). */
+  load: number;
+}
+
+async function audit(url: string, port: number, name: string, desktop = false): Promise<Audit> {
+  const load = os.loadavg()[0] ?? Number.NaN;
   const result = await lighthouse(
     url,
     {
@@ -78,12 +100,12 @@ async function audit(url: string, port: number, desktop = false) {
   const lhr = result.lhr;
   if (REPORTS) {
     mkdirSync(REPORTS, { recursive: true });
-    const name = `${new URL(url).pathname.slice(1) || 'root'}-${desktop ? 'desktop' : 'mobile'}.json`;
-    writeFileSync(path.join(REPORTS, name), JSON.stringify(lhr));
+    writeFileSync(path.join(REPORTS, `${name}.json`), JSON.stringify(lhr));
+    writeFileSync(path.join(REPORTS, `${name}.trace.json`), JSON.stringify(result.artifacts.Trace));
   }
   const scores = Object.fromEntries(
     CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)]),
-  );
+  ) as Record<Category, number>;
   const failing = Object.values(lhr.audits)
     .filter(
       (a) =>
@@ -93,12 +115,30 @@ async function audit(url: string, port: number, desktop = false) {
         a.scoreDisplayMode !== 'notApplicable',
     )
     .map((a) => a.id);
+  const metric = (id: string) => lhr.audits[id]?.numericValue ?? Number.NaN;
   return {
-    scores: scores as Record<(typeof CATEGORIES)[number], number>,
+    scores,
     failing,
-    lcp: lhr.audits['largest-contentful-paint']?.displayValue,
+    fcp: metric('first-contentful-paint'),
+    lcp: metric('largest-contentful-paint'),
+    si: metric('speed-index'),
+    tbt: metric('total-blocking-time'),
+    cls: metric('cumulative-layout-shift'),
+    load,
   };
 }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nexural-bench-web-'));
 const cluster = await startCluster({ dataDir, port: await freePort(), ephemeral: true });
@@ -147,8 +187,11 @@ try {
   );
   children.push(chrome);
   await waitFor(`http://127.0.0.1:${cdpPort}/json/version`, chrome);
+  const loadBefore = load();
   // The baseline first, before any session exists: the sign-in page is the framework and the CSS, no data.
-  const baselineAudit = await audit(`${app}/sign-in`, cdpPort);
+  const baselineRuns: Audit[] = [];
+  for (let i = 1; i <= RUNS; i++)
+    baselineRuns.push(await audit(`${app}/sign-in`, cdpPort, `sign-in-mobile-${i}`));
   const browser = await chromium.connectOverCDP(`http://127.0.0.1:${cdpPort}`);
   const context = browser.contexts()[0] ?? (await browser.newContext());
   const page = await context.newPage();
@@ -203,39 +246,71 @@ try {
   await new Promise((r) => setTimeout(r, IDLE_MS));
   await page.close();
 
-  const rows: Array<[string, Awaited<ReturnType<typeof audit>>]> = [['sign-in (baseline)', baselineAudit]];
-  for (const [name, url] of [
+  // Runs interleave the pages, so a burst of load from other processes on the machine hits both alike.
+  const pages = [
     ['dashboard', `${app}/dashboard`],
     ['trade', `${app}/trade?symbol=AAPL`],
+  ] as const;
+  const mobile = new Map<string, Audit[]>([['sign-in (baseline)', baselineRuns]]);
+  const desktop = new Map<string, Audit[]>();
+  for (const [preset, runs] of [
+    ['mobile', mobile],
+    ['desktop', desktop],
   ] as const) {
-    rows.push([name, await audit(url, cdpPort)]);
-  }
-  const desktopRows: Array<[string, Awaited<ReturnType<typeof audit>>]> = [];
-  for (const [name, url] of [
-    ['dashboard', `${app}/dashboard`],
-    ['trade', `${app}/trade?symbol=AAPL`],
-  ] as const) {
-    desktopRows.push([name, await audit(url, cdpPort, true)]);
+    for (let i = 1; i <= RUNS; i++) {
+      for (const [name, url] of pages) {
+        const r = await audit(url, cdpPort, `${name}-${preset}-${i}`, preset === 'desktop');
+        runs.set(name, [...(runs.get(name) ?? []), r]);
+      }
+    }
   }
   await browser.close();
+  const loadAfter = load();
 
-  const base = rows[0]?.[1].scores;
-  console.log('\nLighthouse (mobile preset, simulated throttling)');
-  console.log('page                 performance  accessibility  best-practices   LCP      below 0.9');
-  for (const [name, r] of rows) {
-    const cell = (c: (typeof CATEGORIES)[number]) =>
-      `${r.scores[c]}${base && name !== rows[0]?.[0] ? ` (${(r.scores[c] / Math.max(1, base[c])).toFixed(2)}x)` : ''}`.padEnd(
-        15,
+  const baseMedian = (c: Category) => median(baselineRuns.map((r) => r.scores[c]));
+  const report = (title: string, runs: Map<string, Audit[]>, judged: boolean) => {
+    console.log(`\nLighthouse (${title}), ${RUNS} run(s) per page`);
+    for (const [name, rs] of runs) {
+      const isBase = name.startsWith('sign-in');
+      console.log(name);
+      for (const c of CATEGORIES) {
+        const each = rs.map((r) => r.scores[c]);
+        const med = median(each);
+        const vsBase =
+          judged && !isBase ? ` = ${(med / Math.max(1, baseMedian(c))).toFixed(2)}x the baseline` : '';
+        console.log(
+          `  ${c.padEnd(16)}${each.map((v) => String(v).padStart(6)).join('')}   median ${med}, min ${Math.min(...each)}${vsBase}`,
+        );
+        if (judged && !isBase && med < 95) ok = false;
+      }
+      for (const [metric, key, digits] of [
+        ['FCP ms', 'fcp', 0],
+        ['LCP ms', 'lcp', 0],
+        ['Speed Index ms', 'si', 0],
+        ['TBT ms', 'tbt', 0],
+        ['CLS', 'cls', 3],
+        ['load average', 'load', 2],
+      ] as const) {
+        const each = rs.map((r) => r[key]);
+        console.log(
+          `  ${metric.padEnd(16)}${each.map((v) => v.toFixed(digits).padStart(6)).join('')}   median ${median(each).toFixed(digits)}`,
+        );
+      }
+      const failing = new Map<string, number>();
+      for (const r of rs) for (const id of r.failing) failing.set(id, (failing.get(id) ?? 0) + 1);
+      console.log(
+        `  below 0.9: ${[...failing].map(([id, n]) => `${id} (${n}/${rs.length})`).join(', ') || '-'}`,
       );
+    }
+  };
+  console.log(`\nload average (1, 5, 15 min): ${loadBefore} before Lighthouse, ${loadAfter} after`);
+  report('mobile preset, simulated throttling; target: median of each category >= 95', mobile, true);
+  report('desktop preset', desktop, false);
+  console.log('\nMobile performance target (median >= 95; every run >= 95 is the stricter reading)');
+  for (const [name] of pages) {
+    const perf = (mobile.get(name) ?? []).map((r) => r.scores.performance);
     console.log(
-      `${name.padEnd(21)}${cell('performance')}${cell('accessibility')}${cell('best-practices')}  ${(r.lcp ?? '').padEnd(8)} ${r.failing.join(', ') || '-'}`,
-    );
-    if (name !== rows[0]?.[0]) for (const c of CATEGORIES) if (r.scores[c] < 95) ok = false;
-  }
-  console.log('\nLighthouse (desktop preset)');
-  for (const [name, r] of desktopRows) {
-    console.log(
-      `${name.padEnd(21)}${CATEGORIES.map((c) => String(r.scores[c]).padEnd(15)).join('')}  ${(r.lcp ?? '').padEnd(8)} ${r.failing.join(', ') || '-'}`,
+      `  ${name.padEnd(10)} median ${median(perf)} ${median(perf) >= 95 ? 'met' : 'MISSED'}; min ${Math.min(...perf)}, ${perf.filter((p) => p >= 95).length}/${perf.length} runs >= 95`,
     );
   }
   const kb = (n: number) => (n / 1024).toFixed(1);
