@@ -52,6 +52,14 @@ export class PgError extends Error {
   }
 }
 
+/** The connection to Postgres failed or was lost: nothing of the unit it carried was committed by us. */
+export class ConnectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConnectionError';
+  }
+}
+
 export interface WireOptions {
   host: string;
   port: number;
@@ -224,8 +232,10 @@ export class WireConnection {
         socket.write(msg);
       });
       socket.on('data', (chunk) => this.onData(chunk));
-      socket.on('error', (err) => this.fail(err));
-      socket.on('close', () => this.fail(new Error('connection to Postgres closed')));
+      socket.on('error', (err) =>
+        this.fail(new ConnectionError(`connection to Postgres failed: ${err.message}`, { cause: err })),
+      );
+      socket.on('close', () => this.fail(new ConnectionError('connection to Postgres closed')));
     });
   }
 
@@ -442,7 +452,8 @@ export class WireConnection {
           p = z + 1;
         }
         const err = new PgError(fields);
-        if (this.startup) return this.fail(err);
+        if (this.startup)
+          return this.fail(new ConnectionError(`could not connect to Postgres: ${err.message}`, { cause: err }));
         if (unit && !unit.error) unit.error = err;
         return;
       }
@@ -510,7 +521,7 @@ export class WireConnection {
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve());
       this.socket.end(new Writer().begin('X').end().take());
-      this.closed = new Error('connection closed');
+      this.closed = new ConnectionError('connection closed');
       for (const u of this.queue.splice(0)) u.reject(this.closed);
     });
   }
@@ -607,7 +618,7 @@ export class WirePool {
 
   private async slot(): Promise<number> {
     for (;;) {
-      if (this.ended) throw new Error('the pool has ended');
+      if (this.ended) throw new ConnectionError('the pool has ended');
       const i = this.pick();
       if (i !== null) return i;
       await new Promise<void>((r) => this.waiters.push(r));

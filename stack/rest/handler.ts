@@ -3,7 +3,14 @@
 import type http from 'node:http';
 import postgres from 'postgres';
 import { JwtError, verifyJwt } from '../jwt.ts';
-import { PgError, parseDbUrl, type Result, type Statement, WirePool } from '../postgres/wire.ts';
+import {
+  ConnectionError,
+  PgError,
+  parseDbUrl,
+  type Result,
+  type Statement,
+  WirePool,
+} from '../postgres/wire.ts';
 import type { ApiConfig } from './api-config.ts';
 import {
   type BodyShape,
@@ -265,7 +272,11 @@ export async function startRest(opts: RestOptions): Promise<RestService> {
       if (err instanceof RestError) return sendError(res, err);
       let mapped: RestError;
       try {
-        mapped = fromPgError(err, authenticated);
+        mapped =
+          err instanceof ConnectionError
+            ? // As PostgREST answers while it cannot reach the database.
+              new RestError(503, 'PGRST001', 'Database client error. Retrying the connection.', err.message)
+            : fromPgError(err, authenticated);
       } catch {
         console.error('[rest]', err);
         mapped = new RestError(500, 'PGRST000', 'Internal error');

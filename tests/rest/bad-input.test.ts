@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../stack/jwt.ts';
+import { withClusterAdmin } from '../helpers/db.ts';
 import type { TestStack } from '../helpers/stack.ts';
 import { restClient, startRestStack } from './helpers.ts';
 
@@ -144,5 +145,30 @@ describe('JWT', () => {
     await stack.db.sql`insert into rest_private_notes (owner, body) values (gen_random_uuid(), 'theirs')`;
     const { data } = await client.from('rest_private_notes').select('body');
     expect(data).toEqual([{ body: 'mine' }]);
+  });
+});
+
+describe('database connection', () => {
+  it('answers 503 PGRST001 while Postgres refuses its connections, and serves again once it accepts them', async () => {
+    const { sql, name } = stack.db;
+    const database = `"${name.replaceAll('"', '""')}"`;
+    await sql.unsafe(`revoke connect on database ${database} from public, authenticator`);
+    try {
+      // Drop the REST service's connections: it must open new ones, which Postgres now refuses.
+      await withClusterAdmin(
+        (admin) => admin`select pg_terminate_backend(pid) from pg_stat_activity
+                         where datname = ${name} and application_name = 'nexural-rest'`,
+      );
+      const res = await raw('rest_users?select=id&limit=1');
+      expect(res.status).toBe(503);
+      const body = await res.json();
+      expect(body.code).toBe('PGRST001');
+      expect(body.details).toMatch(/permission denied for database|connection to Postgres/);
+    } finally {
+      await sql.unsafe(`grant connect on database ${database} to public`);
+    }
+    const again = await raw('rest_users?select=id&limit=1');
+    expect(again.status).toBe(200);
+    expect(await again.json()).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 // authentication, pipelined units each one implicit transaction, prepared statements reused and evicted,
 // errors that fail only their own unit, results larger than a socket read, a killed backend.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgError, parseDbUrl, WireConnection, WirePool } from '../../stack/postgres/wire.ts';
+import { ConnectionError, PgError, parseDbUrl, WireConnection, WirePool } from '../../stack/postgres/wire.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let db: TestDatabase;
@@ -29,8 +29,9 @@ describe('wire client', () => {
     expect(r).toEqual({ columns: ['who', 'n'], rows: [['postgres', '42']], command: 'SELECT 1' });
     await conn.close();
     const err = await WireConnection.connect({ ...parseDbUrl(db.url), password: 'wrong' }).catch((e) => e);
-    expect(err).toBeInstanceOf(PgError);
-    expect(err.code).toBe('28P01');
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.cause).toBeInstanceOf(PgError);
+    expect(err.cause.code).toBe('28P01');
   });
 
   it('answers pipelined units in order, each with its own results, nulls and all', async () => {
