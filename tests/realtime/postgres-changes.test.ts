@@ -73,6 +73,37 @@ describe('postgres_changes under RLS', () => {
     await owner.client.removeAllChannels();
   });
 
+  it('checks a table whose own columns include the name the RLS check numbers rows with', async () => {
+    const sql = stack.db.sql;
+    await sql.unsafe(`
+      create table public.rt_numbered (id bigint generated always as identity primary key, owner uuid not null,
+        realtime_row_index int not null);
+      alter table public.rt_numbered enable row level security;
+      create policy rt_numbered_owner on public.rt_numbered for select to authenticated
+        using ((select auth.uid()) = owner and realtime_row_index >= 0);
+      grant select on public.rt_numbered to authenticated;
+      alter publication supabase_realtime add table public.rt_numbered;
+    `);
+    const a = await userClient(stack);
+    const b = await userClient(stack);
+    const seen: { owner: string; realtime_row_index: number }[] = [];
+    await subscribed(
+      a.client
+        .channel('numbered-a')
+        .on<{ owner: string; realtime_row_index: number }>(
+          'postgres_changes',
+          { event: 'INSERT', schema: 'public', table: 'rt_numbered' },
+          (p) => seen.push(p.new as { owner: string; realtime_row_index: number }),
+        ),
+    );
+    await sql`insert into rt_numbered (owner, realtime_row_index) values (${b.id}, 7), (${a.id}, 42), (${a.id}, -1)`;
+    await eventually(() => seen.length >= 1);
+    await sleep(300);
+    expect(seen).toEqual([expect.objectContaining({ owner: a.id, realtime_row_index: 42 })]);
+    await a.client.removeAllChannels();
+    await b.client.removeAllChannels();
+  });
+
   it('applies eq, in and gt filters and the event type', async () => {
     const a = await userClient(stack);
     const byFilter: Record<string, string[]> = { eq: [], in: [], gt: [], update: [] };

@@ -1,7 +1,8 @@
 -- realtime.visible_rows with its subscriber groups as two parallel text arrays (claims, and candidate row
 -- indexes or null for "every row") instead of one jsonb array. A PL/pgSQL jsonb variable is a flat value:
 -- taking element i of it (`groups -> i`) copied the whole array, so with 1,000 groups a batch copied the
--- ~400 kB of claims 1,000 times (about 13 µs a group); array elements are read in place.
+-- ~400 kB of claims 1,000 times (about 13 µs a group); array elements are read in place. The row-number
+-- column the check adds is named so that it cannot collide with one of the table's own columns.
 
 drop function if exists realtime.visible_rows(regclass, text, jsonb, jsonb);
 
@@ -16,6 +17,7 @@ declare
   cols text;
   relname text;
   fname text;
+  idx text := 'realtime_row_index';
 begin
   select c.relname into relname from pg_catalog.pg_class c where c.oid = rel;
   if relname is null then
@@ -29,6 +31,10 @@ begin
     into cols
     from pg_catalog.pg_attribute a
     where a.attrelid = rel and a.attnum > 0 and not a.attisdropped;
+  while exists (select 1 from pg_catalog.pg_attribute a
+                where a.attrelid = rel and a.attname = idx and a.attnum > 0 and not a.attisdropped) loop
+    idx := idx || '_';
+  end loop;
   fname := 'realtime_rls2_' || pg_catalog.md5(rel::oid::text || ' ' || role_name || ' ' || cols || ' ' || pred);
   if pg_catalog.to_regprocedure(pg_catalog.format('pg_temp.%I(text[], text[], jsonb)', fname)) is null then
     -- One statement for the groups that may see every row of the batch, one for those whose filters left
@@ -64,14 +70,14 @@ begin
               -- A group's rows are collected before any is returned, so a policy raising half-way through
               -- returns none of them.
               if rt_cands[rt_g] is null then
-                select pg_catalog.array_agg(%4$I."realtime_row_index" - 1) into rt_visible
-                  from pg_catalog.unnest(rt_all_rows) with ordinality as %4$I(%5$s, "realtime_row_index")
+                select pg_catalog.array_agg(%4$I.%7$I - 1) into rt_visible
+                  from pg_catalog.unnest(rt_all_rows) with ordinality as %4$I(%5$s, %7$I)
                   where %6$s;
               else
                 rt_cand := rt_cands[rt_g]::int[];
-                select pg_catalog.array_agg(rt_cand[%4$I."realtime_row_index"]) into rt_visible
+                select pg_catalog.array_agg(rt_cand[%4$I.%7$I]) into rt_visible
                   from pg_catalog.unnest(array(select rt_all_rows[rt_i + 1] from pg_catalog.unnest(rt_cand) as rt_i))
-                    with ordinality as %4$I(%5$s, "realtime_row_index")
+                    with ordinality as %4$I(%5$s, %7$I)
                   where %6$s;
               end if;
               if rt_visible is not null then
@@ -89,7 +95,7 @@ begin
         end loop;
       end
       $body$
-    $f$, fname, rel::regclass::text, role_name, relname, cols, pred);
+    $f$, fname, rel::regclass::text, role_name, relname, cols, pred, idx);
   end if;
   return query execute pg_catalog.format('select * from pg_temp.%I($1, $2, $3)', fname)
     using claims, candidates, rows;
