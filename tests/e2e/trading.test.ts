@@ -1,7 +1,7 @@
 // The trader's day in a real browser: sign up, a market order that fills and moves the dashboard live, a
 // limit order placed and canceled, an alert that fires live, and a second user who sees none of it.
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { restTradingClient } from '../helpers/trading.ts';
@@ -192,6 +192,31 @@ describe('a trader', () => {
       await trade.goto(`${app.url}${path}`);
       await trade.locator('h1').first().waitFor();
       await screenshot(trade, name);
+    }
+  });
+
+  it('shows an order placed in the midnight hour (UTC) as 00:xx and hydrates the page without a mismatch', async () => {
+    // Node's Intl wrote 24:30 where Chromium's writes 00:30: the page re-rendered in the browser with an error.
+    await stack.db.sql`
+      update public.orders o set created_at = '2026-01-05T00:30:15Z'
+      from public.portfolios p join auth.users u on u.id = p.user_id
+      where o.portfolio_id = p.id and u.email = ${email} and o.symbol = 'AAPL'`;
+    const errors: string[] = [];
+    const onConsole = (m: ConsoleMessage) => {
+      if (m.type() === 'error') errors.push(m.text());
+    };
+    const onError = (e: Error) => errors.push(e.message);
+    trade.on('console', onConsole);
+    trade.on('pageerror', onError);
+    try {
+      await trade.goto(`${app.url}/trade?symbol=AAPL`);
+      await live(trade);
+      const row = trade.locator('[data-testid="blotter"] tbody tr', { hasText: 'AAPL' }).first();
+      expect((await row.locator('td').first().textContent())?.trim()).toBe('Jan 5, 00:30:15');
+      expect(errors).toEqual([]);
+    } finally {
+      trade.off('console', onConsole);
+      trade.off('pageerror', onError);
     }
   });
 });
