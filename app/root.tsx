@@ -32,6 +32,9 @@ export async function loader(_: LoaderFunctionArgs) {
 /** The public settings never change while the page is open: a revalidation (e.g. Realtime's catch-up) skips them. */
 export const shouldRevalidate = () => false;
 
+// React 18's types do not know the `blocking` attribute yet (Chrome >= 124 honours it; others ignore it).
+const renderBlocking = { blocking: 'render' } as Record<string, string>;
+
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en" suppressHydrationWarning>
@@ -43,6 +46,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
           // biome-ignore lint/security/noDangerouslySetInnerHtml: a constant; marks the page as scripted before first paint, so CSS can hide what only the no-JavaScript form needs (no shift on hydration)
           dangerouslySetInnerHTML={{ __html: "document.documentElement.classList.add('js')" }}
         />
+        {/* Paint once the page's content is parsed (the settings script follows it), not a part of it first:
+            a partial paint cost a second layout of the whole page and shifted the tables as their rows came. */}
+        <link rel="expect" href="#public-env" {...renderBlocking} />
         <Meta />
         <Links />
       </head>
@@ -61,6 +67,7 @@ export default function App() {
     <>
       <Outlet />
       <script
+        id="public-env"
         // biome-ignore lint/security/noDangerouslySetInnerHtml: public settings serialised as JSON, "<" escaped
         dangerouslySetInnerHTML={{
           __html: `window.ENV=${JSON.stringify(publicEnv).replace(/</g, '\\u003c')}`,
