@@ -42,7 +42,7 @@ export function ensureWebBuild(root: string, log: (line: string) => void = conso
 // V8 compiles a function when it is first called unless told otherwise, on the main thread: for React DOM
 // (one 130 KB CommonJS wrapper, called as the page's modules evaluate, then most of its functions during
 // hydration) and for the Realtime client (called as it connects) that was the largest share of the main
-// thread's work after first paint (module evaluation went from ~50 to ~5 ms of CPU in Lighthouse's traces).
+// thread's work after first paint (module evaluation went from 30-55 to ~5 ms of CPU in Lighthouse's traces).
 // Chrome >= 136 compiles every function of a file that starts with this comment eagerly, off the main thread
 // when the file streams in; other browsers ignore it. Nothing else changes in the files (no source maps).
 const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n';
