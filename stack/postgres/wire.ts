@@ -453,7 +453,9 @@ export class WireConnection {
         }
         const err = new PgError(fields);
         if (this.startup)
-          return this.fail(new ConnectionError(`could not connect to Postgres: ${err.message}`, { cause: err }));
+          return this.fail(
+            new ConnectionError(`could not connect to Postgres: ${err.message}`, { cause: err }),
+          );
         if (unit && !unit.error) unit.error = err;
         return;
       }
