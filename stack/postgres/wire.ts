@@ -271,13 +271,17 @@ export class WireConnection {
         let prepared = s.prepare === false ? undefined : this.statements.get(s.text);
         let name = '';
         let describe: 'S' | 'P' | null = null;
+        /** The named statement whose columns this run's result has (null: described unnamed below). */
+        let own: Prepared | null = null;
         if (prepared?.state === 'ready') {
+          own = prepared;
           name = prepared.name;
           // LRU: a used statement moves to the end of the map's order.
           this.statements.delete(s.text);
           this.statements.set(s.text, prepared);
         } else if (prepared === undefined && s.prepare !== false) {
           prepared = { name: `nx${++this.statementCounter}`, state: 'pending', columns: null };
+          own = prepared;
           this.remember(s.text, prepared);
           name = prepared.name;
           w.begin('P').cstr(name).cstr(s.text).int16(0).end();
@@ -287,7 +291,7 @@ export class WireConnection {
           w.begin('P').cstr('').cstr(s.text).int16(0).end();
           describe = 'P';
         }
-        unit.runs.push({ prepared: prepared?.state === 'ready' ? prepared : null, columns: null });
+        unit.runs.push({ prepared: own, columns: null });
         if (describe === 'S') w.begin('D').byte('S').cstr(name).end();
         const params = s.params ?? [];
         w.begin('B').cstr('').cstr(name).int16(0).int16(params.length);
@@ -298,8 +302,6 @@ export class WireConnection {
         w.int16(0).end();
         if (describe === 'P') w.begin('D').byte('P').cstr('').end();
         w.begin('E').cstr('').int32(0).end();
-        // A statement prepared in this unit has its columns described here (Describe S).
-        if (describe === 'S' && prepared) (unit.runs.at(-1) as StatementRun).prepared = prepared;
       }
       w.begin('S').end();
       this.queue.push(unit);

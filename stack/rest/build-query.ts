@@ -9,14 +9,19 @@ import { type ForeignKey, qualified, type SchemaCache, type Table } from './sche
 
 export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/** Postgres text cannot hold NUL: refused up front with the error Postgres would give. */
+function refuseNul(value: string) {
+  if (value.includes('\0'))
+    throw new RestError(400, '22021', 'invalid byte sequence for encoding "UTF8": 0x00');
+}
+
 /**
  * A text value as an SQL literal of unknown type (typed by its context, as an untyped bind parameter is).
  * Dollar quoting is immune to standard_conforming_strings and backslashes; the tag is one that first occurs
  * where the literal ends, so no value can close it early.
  */
 export function literal(value: string): string {
-  if (value.includes('\0'))
-    throw new RestError(400, '22021', 'invalid byte sequence for encoding "UTF8": 0x00');
+  refuseNul(value);
   let tag = '$_$';
   for (let n = 0; `${value}${tag}`.indexOf(tag) !== value.length; n++) tag = `$_${n}$`;
   return `${tag}${value}${tag}`;
@@ -29,8 +34,7 @@ export function literal(value: string): string {
 export class Params {
   readonly values: string[] = [];
   add(v: string): string {
-    if (v.includes('\0'))
-      throw new RestError(400, '22021', 'invalid byte sequence for encoding "UTF8": 0x00');
+    refuseNul(v);
     this.values.push(v);
     return `$${this.values.length}`;
   }
