@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { Field, FormError, Select } from '../components/field.tsx';
 import { formResult } from '../components/form-result.ts';
 import { LiveBadge, ResyncWhenLive, type RowChange, useRowChanges } from '../components/live.tsx';
+import { hiddenCol, numCol, TableHead } from '../components/table-head.tsx';
 import { label, price, time } from '../format.ts';
 import { dbFailure, failure, parseForm, symbolField } from '../forms.server.ts';
 import { requireTrader } from '../trader.server.ts';
@@ -215,22 +216,16 @@ export default function Alerts() {
           ) : (
             <div className="table-wrap">
               <table data-testid="alerts">
-                <thead>
-                  <tr>
-                    <th scope="col">Symbol</th>
-                    <th scope="col">Condition</th>
-                    <th scope="col" className="num">
-                      Threshold
-                    </th>
-                    <th scope="col">Status</th>
-                    <th scope="col" className="num">
-                      Fired
-                    </th>
-                    <th scope="col">
-                      <span className="sr-only">Delete</span>
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  cols={[
+                    'Symbol',
+                    'Condition',
+                    numCol('Threshold'),
+                    'Status',
+                    numCol('Fired'),
+                    hiddenCol('Delete'),
+                  ]}
+                />
                 <tbody>
                   {alerts.map((a) => (
                     <tr key={a.id} data-alert-id={a.id}>
@@ -269,16 +264,7 @@ export default function Alerts() {
           ) : (
             <div className="table-wrap">
               <table data-testid="triggers">
-                <thead>
-                  <tr>
-                    <th scope="col">When (UTC)</th>
-                    <th scope="col">Symbol</th>
-                    <th scope="col">Condition</th>
-                    <th scope="col" className="num">
-                      Price
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead cols={['When (UTC)', 'Symbol', 'Condition', numCol('Price')]} />
                 <tbody>
                   {triggers.map((t) => (
                     <tr key={t.id}>

@@ -16,6 +16,7 @@ import {
   useRowChanges,
   useSteadyData,
 } from '../components/live.tsx';
+import { numCol, TableHead } from '../components/table-head.tsx';
 import { label, money, num, percent, price, quantity, signedMoney, time, tone } from '../format.ts';
 import { OPEN_STATUSES, RESERVING_STATUSES } from '../orders.ts';
 import { requireTrader } from '../trader.server.ts';
@@ -206,29 +207,17 @@ const LiveDashboard = memo(function LiveDashboard({ data }: { data: Data }) {
           ) : (
             <div className="table-wrap">
               <table data-testid="positions">
-                <thead>
-                  <tr>
-                    <th scope="col">Symbol</th>
-                    <th scope="col" className="num">
-                      Qty
-                    </th>
-                    <th scope="col" className="num">
-                      Avg cost
-                    </th>
-                    <th scope="col" className="num">
-                      Mark
-                    </th>
-                    <th scope="col" className="num">
-                      Value
-                    </th>
-                    <th scope="col" className="num">
-                      Unrealized
-                    </th>
-                    <th scope="col" className="num">
-                      Day
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  cols={[
+                    'Symbol',
+                    numCol('Qty'),
+                    numCol('Avg cost'),
+                    numCol('Mark'),
+                    numCol('Value'),
+                    numCol('Unrealized'),
+                    numCol('Day'),
+                  ]}
+                />
                 <tbody>
                   {rows.map((r) => (
                     <tr key={r.symbol} data-symbol={r.symbol}>
@@ -299,24 +288,18 @@ const OpenOrders = memo(function OpenOrders({ orders }: { orders: Record<string,
       ) : (
         <div className="table-wrap">
           <table data-testid="open-orders">
-            <thead>
-              <tr>
-                <th scope="col">Placed (UTC)</th>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="num">
-                  Qty
-                </th>
-                <th scope="col" className="num">
-                  Limit
-                </th>
-                <th scope="col" className="num">
-                  Stop
-                </th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
+            <TableHead
+              cols={[
+                'Placed (UTC)',
+                'Symbol',
+                'Side',
+                'Type',
+                numCol('Qty'),
+                numCol('Limit'),
+                numCol('Stop'),
+                'Status',
+              ]}
+            />
             <tbody>
               {openOrders.map((o) => (
                 <tr key={o.id}>

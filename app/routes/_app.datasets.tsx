@@ -5,6 +5,7 @@ import { useLoaderData, useSearchParams } from '@remix-run/react';
 import type { LoaderFunctionArgs } from '@remix-run/server-runtime';
 import { json } from '@remix-run/server-runtime';
 import { BarChart, LineChart } from '../components/charts.tsx';
+import { numCol, TableHead } from '../components/table-head.tsx';
 import { quantity, time } from '../format.ts';
 import { requireTrader } from '../trader.server.ts';
 
@@ -150,20 +151,14 @@ export default function Datasets() {
               <p className="empty">No gaps detected.</p>
             ) : (
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Detected (UTC)</th>
-                    <th scope="col" className="num">
-                      First missing id
-                    </th>
-                    <th scope="col" className="num">
-                      Last missing id
-                    </th>
-                    <th scope="col" className="num">
-                      Trades missed
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  cols={[
+                    'Detected (UTC)',
+                    numCol('First missing id'),
+                    numCol('Last missing id'),
+                    numCol('Trades missed'),
+                  ]}
+                />
                 <tbody>
                   {dsGaps.map((g) => (
                     <tr key={g.id}>

@@ -6,6 +6,7 @@ import { json, redirect } from '@remix-run/server-runtime';
 import { z } from 'zod';
 import { Field, FormError, Select } from '../components/field.tsx';
 import { formResult } from '../components/form-result.ts';
+import { numCol, TableHead } from '../components/table-head.tsx';
 import { money, signedMoney, time, tone } from '../format.ts';
 import { dbFailure, failure, parseForm, positiveDecimal } from '../forms.server.ts';
 import { selectPortfolioCookie } from '../portfolio.server.ts';
@@ -129,25 +130,17 @@ export default function Portfolios() {
         ) : (
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col" className="num">
-                    Equity
-                  </th>
-                  <th scope="col" className="num">
-                    Cash
-                  </th>
-                  <th scope="col" className="num">
-                    Buying power
-                  </th>
-                  <th scope="col" className="num">
-                    P&amp;L
-                  </th>
-                  <th scope="col">Period since</th>
-                  <th scope="col">Selected</th>
-                </tr>
-              </thead>
+              <TableHead
+                cols={[
+                  'Name',
+                  numCol('Equity'),
+                  numCol('Cash'),
+                  numCol('Buying power'),
+                  numCol('P&L'),
+                  'Period since',
+                  'Selected',
+                ]}
+              />
               <tbody>
                 {portfolios.map((p) => {
                   const pnl = p.valuation

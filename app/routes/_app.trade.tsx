@@ -18,6 +18,7 @@ import {
   useRowChanges,
   useSteadyData,
 } from '../components/live.tsx';
+import { numCol, TableHead } from '../components/table-head.tsx';
 import { label, money, num, price, quantity, time } from '../format.ts';
 import { failure } from '../forms.server.ts';
 import { cancelOrder, parseTicket, placeOrder, previewOrder, replaceOrder } from '../order-ticket.server.ts';
@@ -596,31 +597,21 @@ const Blotter = memo(function Blotter({ orders }: { orders: Order[] }) {
       ) : (
         <div className="table-wrap">
           <table data-testid="blotter">
-            <thead>
-              <tr>
-                <th scope="col">Placed (UTC)</th>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="num">
-                  Qty
-                </th>
-                <th scope="col" className="num">
-                  Filled
-                </th>
-                <th scope="col" className="num">
-                  Avg price
-                </th>
-                <th scope="col" className="num">
-                  Limit
-                </th>
-                <th scope="col" className="num">
-                  Stop
-                </th>
-                <th scope="col">Status</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead
+              cols={[
+                'Placed (UTC)',
+                'Symbol',
+                'Side',
+                'Type',
+                numCol('Qty'),
+                numCol('Filled'),
+                numCol('Avg price'),
+                numCol('Limit'),
+                numCol('Stop'),
+                'Status',
+                'Actions',
+              ]}
+            />
             <tbody>
               {orders.map((o) => (
                 <BlotterRow key={o.id} order={o} />

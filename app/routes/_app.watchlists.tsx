@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Field, FormError } from '../components/field.tsx';
 import { formResult } from '../components/form-result.ts';
 import { LiveBadge, liveQuotes, useQuotes } from '../components/live.tsx';
+import { hiddenCol, numCol, TableHead } from '../components/table-head.tsx';
 import { percent, price, tone } from '../format.ts';
 import { dbFailure, failure, parseForm, symbolField } from '../forms.server.ts';
 import { requireTrader } from '../trader.server.ts';
@@ -150,26 +151,16 @@ export default function Watchlists() {
                 <p className="empty">No symbols on this list yet.</p>
               ) : (
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Symbol</th>
-                      <th scope="col" className="num">
-                        Last
-                      </th>
-                      <th scope="col" className="num">
-                        Bid
-                      </th>
-                      <th scope="col" className="num">
-                        Ask
-                      </th>
-                      <th scope="col" className="num">
-                        Day
-                      </th>
-                      <th scope="col">
-                        <span className="sr-only">Remove</span>
-                      </th>
-                    </tr>
-                  </thead>
+                  <TableHead
+                    cols={[
+                      'Symbol',
+                      numCol('Last'),
+                      numCol('Bid'),
+                      numCol('Ask'),
+                      numCol('Day'),
+                      hiddenCol('Remove'),
+                    ]}
+                  />
                   <tbody>
                     {items.map((i) => {
                       const q = quotes[i.symbol];
