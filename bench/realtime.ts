@@ -55,6 +55,7 @@ if (process.argv[2] === 'serve') {
     maxDoneMs: 0,
   };
   const stageMs = { matchMs: 0, checkMs: 0, fanoutMs: 0 };
+  let serverLatencies: number[] = [];
   const services = await startServices({
     realtime: {
       onBatch: (b) => {
@@ -69,6 +70,7 @@ if (process.argv[2] === 'serve') {
         stageMs.matchMs += b.matchMs;
         stageMs.checkMs += b.checkMs;
         stageMs.fanoutMs += b.fanoutMs;
+        serverLatencies.push(...b.changeMs);
       },
     },
     dbPort,
@@ -98,8 +100,10 @@ if (process.argv[2] === 'serve') {
             : `; ${totals.batches} batches, ${(totals.changes / n).toFixed(1)} changes and ${(totals.groups / n).toFixed(0)} groups a batch, ` +
               `${totals.rowChecks} row checks, ${totals.messages} messages; per batch: queued ${(totals.queuedMs / n).toFixed(1)} ms ` +
               `(max ${totals.maxQueuedMs}), match ${(stageMs.matchMs / n).toFixed(1)} ms, RLS check ${(stageMs.checkMs / n).toFixed(1)} ms, ` +
-              `fan-out ${(stageMs.fanoutMs / n).toFixed(1)} ms; worst commit→fanned-out ${totals.maxDoneMs} ms`),
+              `fan-out ${(stageMs.fanoutMs / n).toFixed(1)} ms; commit→fanned-out per change p50 ` +
+              `${percentile(serverLatencies.sort((x, y) => x - y), 50)} ms, p99 ${percentile(serverLatencies, 99)} ms, max ${totals.maxDoneMs} ms`),
       );
+    serverLatencies = [];
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = 0;
     for (const k of Object.keys(stageMs) as (keyof typeof stageMs)[]) stageMs[k] = 0;
   });

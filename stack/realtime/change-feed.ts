@@ -86,6 +86,8 @@ export interface BatchStats {
   fanoutMs: number;
   /** From the oldest commit of the batch to the end of its fan-out: the batch's worst latency in the server. */
   doneMs: number;
+  /** Per change of the batch, from its commit to the end of the batch's fan-out (ms). */
+  changeMs: number[];
 }
 
 /** Connections RLS checks are spread over; `max` of the pool handed to ChangeFeed should match. */
@@ -287,6 +289,7 @@ export class ChangeFeed {
         checkMs: t2 - t1,
         fanoutMs: performance.now() - t2,
         doneMs: Date.now() - (txs[0] as CommittedTransaction).commitTime.getTime(),
+        changeMs: order.map(({ tb, row }) => Date.now() - (tb.changes[row]?.tx.commitTime.getTime() ?? 0)),
       });
     }
   }

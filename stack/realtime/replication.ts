@@ -91,6 +91,11 @@ export async function startReplication(opts: ReplicationOptions): Promise<Replic
     stream.write(x);
   };
 
+  // One batch at a time, in commit order. A batch that fails (its RLS check lost its connection, Postgres
+  // restarted, the check function is missing) is neither confirmed nor dropped: it is tried again, with
+  // whatever committed meanwhile, until it goes through, so no change is skipped and none is sent twice
+  // (deliver sends nothing unless every check of the batch succeeded).
+  let failures = 0;
   const drain = async () => {
     if (delivering) return;
     delivering = true;
@@ -98,14 +103,25 @@ export async function startReplication(opts: ReplicationOptions): Promise<Replic
       while (queue.length > 0 && !stopped) {
         const batch = queue;
         queue = [];
-        await opts.deliver(batch);
+        try {
+          await opts.deliver(batch);
+        } catch (err) {
+          queue = batch.concat(queue);
+          if (failures++ === 0 || failures % 20 === 0)
+            opts.onError?.(
+              new Error(
+                `could not deliver ${batch.length} transaction(s), trying again: ${err instanceof Error ? err.message : String(err)}`,
+                { cause: err },
+              ),
+            );
+          await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** Math.min(failures, 6))));
+          continue;
+        }
+        failures = 0;
         const last = batch[batch.length - 1];
         if (last) confirmedLsn = last.endLsn;
         sendStatus();
       }
-    } catch (err) {
-      // Not confirmed: the slot keeps these transactions and a restart delivers them again.
-      opts.onError?.(err);
     } finally {
       delivering = false;
     }

@@ -77,7 +77,12 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     },
   });
   // Its own pool, so RLS checks of a busy feed never queue behind joins' lookups (or the other way round).
-  const checkSql = postgres(opts.adminUrl, { max: CHECK_CONNECTIONS, onnotice: () => {}, idle_timeout: 30 });
+  const checkSql = postgres(opts.adminUrl, {
+    max: CHECK_CONNECTIONS,
+    onnotice: () => {},
+    idle_timeout: 30,
+    connection: { application_name: 'nexural realtime rls' },
+  });
   const feed = new ChangeFeed(hub, checkSql, opts.onBatch);
   const slot = slotNameFor(opts.database);
   const [existing] = await sql`select 1 from pg_replication_slots where slot_name = ${slot}`;
