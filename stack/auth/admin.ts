@@ -145,7 +145,10 @@ async function createUser(
         email_verified: false,
         phone_verified: false,
       });
-      await audit(tx, 'user_signedup', actor, clientInfo(req).ip, { user_id: userId, user_email: email });
+      await audit(tx, 'user_signedup', actor, (await clientInfo(ctx, req)).ip, {
+        user_id: userId,
+        user_email: email,
+      });
       if (emailConfirm) await confirmEmail(tx, userId);
       if (ban !== null) await banUser(tx, userId, ban);
       return userId;
@@ -199,7 +202,10 @@ async function updateUser(
     newHash = await hashPassword(p.password);
   }
   await ctx.sql.begin(async (tx) => {
-    await audit(tx, 'user_modified', actor, clientInfo(req).ip, { user_id: user.id, user_email: user.email });
+    await audit(tx, 'user_modified', actor, (await clientInfo(ctx, req)).ip, {
+      user_id: user.id,
+      user_email: user.email,
+    });
     if (str(p.role) !== '') await tx`update auth.users set role = ${str(p.role)} where id = ${user.id}`;
     if (p.email_confirm === true) await confirmEmail(tx, user.id);
     if (newHash) {
@@ -251,7 +257,7 @@ async function deleteUser(
   actor: Actor,
 ) {
   const p = await readJson(req);
-  await audit(ctx.sql, 'user_deleted', actor, clientInfo(req).ip, {
+  await audit(ctx.sql, 'user_deleted', actor, (await clientInfo(ctx, req)).ip, {
     user_id: user.id,
     user_email: user.email,
   });

@@ -1,6 +1,7 @@
 // What every /auth/v1 endpoint needs: the database, settings, token signing and the per-IP limiters, plus
 // the request plumbing GoTrue does for each call (JSON body, client address, bearer token, JSON answers).
 import type http from 'node:http';
+import { isIP } from 'node:net';
 import type postgres from 'postgres';
 import { type Claims, JwtError, verifyJwt } from '../jwt.ts';
 import type { AuthSettings } from './config.ts';
@@ -45,19 +46,41 @@ const header = (req: http.IncomingMessage, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+const trustedServers = new WeakMap<http.IncomingMessage, Promise<ClientInfo>>();
+
 /**
- * The caller's address: the first X-Forwarded-For hop when a proxy set one (as Kong does in front of
- * GoTrue), else the socket's peer.
+ * The caller's address, as the rate limits and the audit log count it. The gateway is this stack's edge, so
+ * it is the socket's peer: an X-Forwarded-For header is only what the client says, and believing it would
+ * give anyone a fresh allowance per request by changing it (Supabase's edge overwrites what clients send).
+ * The exception is Supabase Auth's IP address forwarding: a server calling with the project's secret key
+ * (here the service-role key, as `apikey`) may name the end user's address in `Sb-Forwarded-For`, so that
+ * sign-ins a web server makes for its users count against each user's address, not all against its own. A
+ * value that is not an IP address is ignored, as Auth does.
  */
-export function clientInfo(req: http.IncomingMessage): ClientInfo {
-  const forwarded = header(req, 'x-forwarded-for')?.split(',')[0]?.trim();
-  const ip = (forwarded || req.socket.remoteAddress || '').replace(/^::ffff:/, '') || null;
-  return { ip, userAgent: header(req, 'user-agent') ?? null };
+export function clientInfo(ctx: AuthContext, req: http.IncomingMessage): Promise<ClientInfo> {
+  let info = trustedServers.get(req);
+  if (!info) {
+    info = (async () => {
+      const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '') || null;
+      const userAgent = header(req, 'user-agent') ?? null;
+      const forwarded = header(req, 'sb-forwarded-for')?.split(',')[0]?.trim() ?? '';
+      if (forwarded === '' || isIP(forwarded) === 0) return { ip: peer, userAgent };
+      const claims = await verifyJwt(header(req, 'apikey') ?? '', ctx.jwtSecret).catch(() => null);
+      const trusted = typeof claims?.role === 'string' && ctx.adminRoles.includes(claims.role);
+      return { ip: trusted ? forwarded.replace(/^::ffff:/, '') : peer, userAgent };
+    })();
+    trustedServers.set(req, info);
+  }
+  return info;
 }
 
 /** Throws 429 over_request_rate_limit when `limiter` has no room left for this caller. */
-export function rateLimit(limiter: RateLimiter, req: http.IncomingMessage): void {
-  if (!limiter.take(clientInfo(req).ip ?? 'unknown'))
+export async function rateLimit(
+  ctx: AuthContext,
+  limiter: RateLimiter,
+  req: http.IncomingMessage,
+): Promise<void> {
+  if (!limiter.take((await clientInfo(ctx, req)).ip ?? 'unknown'))
     throw new AuthError(429, 'over_request_rate_limit', 'Request rate limit reached');
 }
 

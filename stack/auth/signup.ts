@@ -30,10 +30,10 @@ export async function signup(ctx: AuthContext, req: http.IncomingMessage, res: h
   if (email === '' && phone === '') {
     if (!settings.enableAnonymousSignIns)
       throw unprocessable('anonymous_provider_disabled', 'Anonymous sign-ins are disabled');
-    rateLimit(ctx.limiters.anonymousUsers, req);
+    await rateLimit(ctx, ctx.limiters.anonymousUsers, req);
     return signupAnonymously(ctx, req, res, data);
   }
-  rateLimit(ctx.limiters.signInSignUps, req);
+  await rateLimit(ctx, ctx.limiters.signInSignUps, req);
   if (!settings.enableSignup) throw unprocessable('signup_disabled', 'Signups not allowed for this instance');
   const password = str(params.password);
   if (password === '') throw badRequest('validation_failed', 'Signup requires a valid password');
@@ -76,15 +76,22 @@ export async function signup(ctx: AuthContext, req: http.IncomingMessage, res: h
       update auth.users set raw_user_meta_data = ${tx.json(meta as never)}, updated_at = now(),
         email_confirmed_at = ${autoconfirm ? tx`now()` : null}
       where id = ${userId}`;
-      await audit(tx, 'user_signedup', { id: userId, username: address }, clientInfo(req).ip, {
+      await audit(tx, 'user_signedup', { id: userId, username: address }, (await clientInfo(ctx, req)).ip, {
         provider: 'email',
       });
       if (!autoconfirm) {
         const user = await findUserById(tx, userId);
         return { user: user ? userJson(user) : {} };
       }
-      await audit(tx, 'login', { id: userId, username: address }, clientInfo(req).ip, { provider: 'email' });
-      const { sessionId, refreshToken } = await startSession(tx, userId, 'password', clientInfo(req));
+      await audit(tx, 'login', { id: userId, username: address }, (await clientInfo(ctx, req)).ip, {
+        provider: 'email',
+      });
+      const { sessionId, refreshToken } = await startSession(
+        tx,
+        userId,
+        'password',
+        await clientInfo(ctx, req),
+      );
       return { session: await sessionResponse(ctx, tx, userId, sessionId, refreshToken) };
     })
     .catch((err: unknown) => {
@@ -116,10 +123,15 @@ async function signupAnonymously(
         emailConfirmed: false,
         isAnonymous: true,
       });
-      await audit(tx, 'user_signedup', { id: userId, username: '' }, clientInfo(req).ip, {
+      await audit(tx, 'user_signedup', { id: userId, username: '' }, (await clientInfo(ctx, req)).ip, {
         provider: 'anonymous',
       });
-      const { sessionId, refreshToken } = await startSession(tx, userId, 'anonymous', clientInfo(req));
+      const { sessionId, refreshToken } = await startSession(
+        tx,
+        userId,
+        'anonymous',
+        await clientInfo(ctx, req),
+      );
       return sessionResponse(ctx, tx, userId, sessionId, refreshToken);
     })
     .catch((err: unknown) => {

@@ -13,13 +13,17 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 export async function token(ctx: AuthContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
   const grantType = url.searchParams.get('grant_type');
   if (grantType === 'password') {
-    rateLimit(ctx.limiters.signInSignUps, req);
+    await rateLimit(ctx, ctx.limiters.signInSignUps, req);
     return passwordGrant(ctx, req, res);
   }
   if (grantType === 'refresh_token') {
-    rateLimit(ctx.limiters.tokenRefresh, req);
+    await rateLimit(ctx, ctx.limiters.tokenRefresh, req);
     const params = await readJson(req);
-    return sendJson(res, 200, await refreshSession(ctx, ctx.sql, str(params.refresh_token), clientInfo(req)));
+    return sendJson(
+      res,
+      200,
+      await refreshSession(ctx, ctx.sql, str(params.refresh_token), await clientInfo(ctx, req)),
+    );
   }
   throw badRequest('validation_failed', 'unsupported_grant_type');
 }
@@ -47,10 +51,15 @@ async function passwordGrant(ctx: AuthContext, req: http.IncomingMessage, res: h
   if (!user.email_confirmed_at) throw badRequest('email_not_confirmed', 'Email not confirmed');
 
   const session = await ctx.sql.begin(async (tx) => {
-    await audit(tx, 'login', { id: user.id, username: user.email ?? '' }, clientInfo(req).ip, {
+    await audit(tx, 'login', { id: user.id, username: user.email ?? '' }, (await clientInfo(ctx, req)).ip, {
       provider: 'email',
     });
-    const { sessionId, refreshToken } = await startSession(tx, user.id, 'password', clientInfo(req));
+    const { sessionId, refreshToken } = await startSession(
+      tx,
+      user.id,
+      'password',
+      await clientInfo(ctx, req),
+    );
     return sessionResponse(ctx, tx, user.id, sessionId, refreshToken);
   });
   // A password that no longer meets the project's rules still signs in, with a warning the client can act on.

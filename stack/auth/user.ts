@@ -57,7 +57,12 @@ export async function updateUser(ctx: AuthContext, req: http.IncomingMessage, re
 
   await ctx.sql.begin(async (tx) => {
     const actor = { id: user.id, username: user.email ?? '' };
-    await audit(tx, newHash ? 'user_updated_password' : 'user_modified', actor, clientInfo(req).ip);
+    await audit(
+      tx,
+      newHash ? 'user_updated_password' : 'user_modified',
+      actor,
+      (await clientInfo(ctx, req)).ip,
+    );
     if (data) {
       await tx`
         update auth.users set raw_user_meta_data = ${tx.json(mergeMetadata(user.raw_user_meta_data, data) as never)},
@@ -125,7 +130,12 @@ export async function logout(
   const scope = url.searchParams.get('scope') ?? 'global';
   if (scope !== 'global' && scope !== 'local' && scope !== 'others')
     throw badRequest('validation_failed', `Unsupported logout scope "${scope}"`);
-  await audit(ctx.sql, 'logout', { id: user.id, username: user.email ?? '' }, clientInfo(req).ip);
+  await audit(
+    ctx.sql,
+    'logout',
+    { id: user.id, username: user.email ?? '' },
+    (await clientInfo(ctx, req)).ip,
+  );
   // Deleting a session takes its refresh tokens with it (on delete cascade).
   if (scope === 'global' || !sessionId) await ctx.sql`delete from auth.sessions where user_id = ${user.id}`;
   else if (scope === 'local') await ctx.sql`delete from auth.sessions where id = ${sessionId}`;

@@ -1,5 +1,6 @@
 // Settings from config.toml's [auth] (here overridden per stack): per-IP rate limits, anonymous sign-ins,
 // email confirmations, password rules, sign-ups switched off.
+import http from 'node:http';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthOverrides } from '../../stack/auth/config.ts';
@@ -18,16 +19,43 @@ function withStack(auth: AuthOverrides) {
 const userCount = async (stack: TestStack) =>
   ((await stack.db.sql`select count(*)::int as n from auth.users`)[0]?.n as number) ?? -1;
 
-const post = (stack: TestStack, path: string, body: unknown, ip?: string) =>
-  fetch(`${stack.apiUrl}/auth/v1${path}`, {
-    method: 'POST',
-    headers: {
-      apikey: stack.anonKey,
-      'content-type': 'application/json',
-      'x-supabase-api-version': '2024-01-01',
-      ...(ip ? { 'x-forwarded-for': ip } : {}),
-    },
-    body: JSON.stringify(body),
+/**
+ * POSTs to Auth from a chosen loopback source address (the whole 127/8 is local on Linux), so that a test
+ * can be a caller at another address; `headers` adds to or replaces the anon key's.
+ */
+const post = (
+  stack: TestStack,
+  path: string,
+  body: unknown,
+  from = '127.0.0.1',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: () => Promise<Record<string, unknown>> }> =>
+  new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = http.request(
+      `${stack.apiUrl}/auth/v1${path}`,
+      {
+        method: 'POST',
+        localAddress: from,
+        headers: {
+          apikey: stack.anonKey,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          'x-supabase-api-version': '2024-01-01',
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
 
 describe('rate limits (sign_in_sign_ups = 3, token_refresh = 2 per IP)', () => {
@@ -58,9 +86,91 @@ describe('rate limits (sign_in_sign_ups = 3, token_refresh = 2 per IP)', () => {
       stack,
       '/signup',
       { email: 'fourth@example.test', password: TEST_PASSWORD },
-      '203.0.113.7',
+      '127.0.0.7',
     );
     expect(elsewhere.status).toBe(200);
+  });
+
+  it('gives no fresh allowance for an X-Forwarded-For the caller writes itself', async () => {
+    const { stack } = ref;
+    const from = '127.0.0.8';
+    for (let i = 0; i < 3; i++) {
+      const res = await post(
+        stack,
+        '/signup',
+        { email: `xff${i}@example.test`, password: TEST_PASSWORD },
+        from,
+        {
+          'x-forwarded-for': `203.0.113.${i}`,
+        },
+      );
+      expect(res.status).toBe(200);
+    }
+    const before = await userCount(stack);
+    const spoofed = await post(
+      stack,
+      '/signup',
+      { email: 'xff3@example.test', password: TEST_PASSWORD },
+      from,
+      {
+        'x-forwarded-for': '203.0.113.99',
+      },
+    );
+    expect(spoofed.status).toBe(429);
+    expect(await userCount(stack)).toBe(before);
+  });
+
+  it("counts a server's sign-ins against the end user's address it forwards with the service-role key (Sb-Forwarded-For), and ignores the header otherwise", async () => {
+    const { stack } = ref;
+    const server = '127.0.0.9';
+    const asServer = (user: string) => ({ apikey: stack.serviceRoleKey, 'sb-forwarded-for': user });
+    // Four sign-ups from one server for two users: each user's address has its own allowance of three.
+    for (const [i, user] of ['198.51.100.20', '198.51.100.21', '198.51.100.20', '198.51.100.21'].entries()) {
+      const res = await post(
+        stack,
+        '/signup',
+        { email: `fwd${i}@example.test`, password: TEST_PASSWORD },
+        server,
+        asServer(user),
+      );
+      expect(res.status).toBe(200);
+    }
+    const [session] = await stack.db.sql`
+      select host(s.ip) as ip from auth.sessions s join auth.users u on u.id = s.user_id
+      where u.email = 'fwd1@example.test'`;
+    expect(session?.ip).toBe('198.51.100.21');
+    const [audit] = await stack.db.sql`
+      select ip_address from auth.audit_log_entries where payload->'traits'->>'user_email' = 'fwd1@example.test'
+        or payload->>'actor_username' = 'fwd1@example.test' limit 1`;
+    expect(audit?.ip_address).toBe('198.51.100.21');
+    // The same header with the anon key is the caller's say-so: counted against the server's own address.
+    for (let i = 0; i < 3; i++) {
+      const res = await post(
+        stack,
+        '/signup',
+        { email: `anonfwd${i}@example.test`, password: TEST_PASSWORD },
+        server,
+        { 'sb-forwarded-for': `198.51.100.${30 + i}` },
+      );
+      expect(res.status).toBe(200);
+    }
+    const refused = await post(
+      stack,
+      '/signup',
+      { email: 'anonfwd3@example.test', password: TEST_PASSWORD },
+      server,
+      { 'sb-forwarded-for': '198.51.100.40' },
+    );
+    expect(refused.status).toBe(429);
+    // Not an IP address: ignored, so the server's own (spent) allowance applies even with the service key.
+    const garbage = await post(
+      stack,
+      '/signup',
+      { email: 'garbage@example.test', password: TEST_PASSWORD },
+      server,
+      asServer('not-an-address'),
+    );
+    expect(garbage.status).toBe(429);
   });
 
   it('limits refreshes per IP separately', async () => {
@@ -69,7 +179,7 @@ describe('rate limits (sign_in_sign_ups = 3, token_refresh = 2 per IP)', () => {
       stack,
       '/signup',
       { email: 'refresher@example.test', password: TEST_PASSWORD },
-      '198.51.100.1',
+      '127.0.0.11',
     );
     expect(signUp.status).toBe(200);
     let token = (await signUp.json()).refresh_token as string;
@@ -78,16 +188,16 @@ describe('rate limits (sign_in_sign_ups = 3, token_refresh = 2 per IP)', () => {
         stack,
         '/token?grant_type=refresh_token',
         { refresh_token: token },
-        '198.51.100.2',
+        '127.0.0.12',
       );
       expect(res.status).toBe(200);
-      token = (await res.json()).refresh_token;
+      token = (await res.json()).refresh_token as string;
     }
     const third = await post(
       stack,
       '/token?grant_type=refresh_token',
       { refresh_token: token },
-      '198.51.100.2',
+      '127.0.0.12',
     );
     expect(third.status).toBe(429);
     expect(await third.json()).toEqual({
