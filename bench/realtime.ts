@@ -101,7 +101,10 @@ if (process.argv[2] === 'serve') {
               `${totals.rowChecks} row checks, ${totals.messages} messages; per batch: queued ${(totals.queuedMs / n).toFixed(1)} ms ` +
               `(max ${totals.maxQueuedMs}), match ${(stageMs.matchMs / n).toFixed(1)} ms, RLS check ${(stageMs.checkMs / n).toFixed(1)} ms, ` +
               `fan-out ${(stageMs.fanoutMs / n).toFixed(1)} ms; commit→fanned-out per change p50 ` +
-              `${percentile(serverLatencies.sort((x, y) => x - y), 50)} ms, p99 ${percentile(serverLatencies, 99)} ms, max ${totals.maxDoneMs} ms`),
+              `${percentile(
+                serverLatencies.sort((x, y) => x - y),
+                50,
+              )} ms, p99 ${percentile(serverLatencies, 99)} ms, max ${totals.maxDoneMs} ms`),
       );
     serverLatencies = [];
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = 0;
