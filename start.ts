@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureWebBuild, remixServeCli } from './app/build.server.ts';
+import { ensureWebBuild } from './app/build.server.ts';
 import { onShutdown, startForeground } from './stack/start.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -13,8 +13,8 @@ interface ProjectProcess {
   name: string;
   /** A TypeScript entry point run with tsx. */
   entry: string;
-  /** Run the entry with plain node (a package's JavaScript CLI) instead of tsx, with these arguments. */
-  node?: () => string[];
+  /** Its arguments, worked out just before it starts. */
+  args?: () => string[];
   /** Extra environment for this process. */
   env?: (env: NodeJS.ProcessEnv) => Record<string, string>;
   /** Whether to start it (e.g. the bot only with a Discord token). */
@@ -29,11 +29,12 @@ const processes: ProjectProcess[] = [
   { name: 'market-feed', entry: 'workers/market-feed/main.ts' },
   // Periodic database work: order expiry after the close, equity snapshots for the equity curve.
   { name: 'dispatcher', entry: 'workers/dispatcher/main.ts' },
-  // The trader's web app (Remix, production build; rebuilt first only when app/ changed) on :3000.
+  // The trader's web app (Remix, production build; rebuilt first only when app/ changed) on :3000, served by
+  // app/server.ts, which forwards each browser's address to Auth with the service-role key.
   {
     name: 'web',
-    entry: remixServeCli(root),
-    node: () => [ensureWebBuild(root)],
+    entry: 'app/server.ts',
+    args: () => [ensureWebBuild(root)],
     env: (e) => ({ PORT: e.NEXURAL_WEB_PORT ?? '3000', NODE_ENV: 'production' }),
     enabled: (e) => e.NEXURAL_WEB !== 'off',
   },
@@ -52,7 +53,7 @@ const childEnv = {
 const children: ChildProcess[] = [];
 for (const p of processes) {
   if (p.enabled && !p.enabled(childEnv)) continue;
-  const argv = p.node ? [p.entry, ...p.node()] : ['--import', 'tsx', p.entry];
+  const argv = ['--import', 'tsx', p.entry, ...(p.args?.() ?? [])];
   const child = spawn(process.execPath, argv, {
     cwd: root,
     env: { ...childEnv, ...p.env?.(childEnv) },

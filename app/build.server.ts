@@ -65,6 +65,13 @@ export function addCompileHints(root: string): string[] {
   return marked;
 }
 
-/** The remix-serve CLI, to run with node: `node <cli> build/index.js` (PORT, HOST from the environment). */
-export const remixServeCli = (root: string): string =>
-  path.join(root, 'node_modules', '@remix-run', 'serve', 'dist', 'cli.js');
+/**
+ * Node's arguments to run the built app with its own server (app/server.ts, remix-serve's behaviour plus the
+ * browser's address): `node ...webServerArgs(root, entry)` (PORT, HOST from the environment).
+ */
+export const webServerArgs = (root: string, entry: string): string[] => [
+  '--import',
+  'tsx',
+  path.join(root, 'app', 'server.ts'),
+  entry,
+];

@@ -7,6 +7,7 @@ import type { User } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import type { Database } from '../database.types.ts';
 import { env } from './env.server.ts';
+import { clientAddress } from './request-facts.server.ts';
 
 // The client's own type (supabase-js resolves to one declaration file through @supabase/ssr, another from here).
 export type Supabase = ReturnType<typeof createServerClient<Database>>;
@@ -17,10 +18,41 @@ export interface RequestClient {
   headers: Headers;
 }
 
+/**
+ * Auth limits sign-ins, sign-ups and token refreshes per caller address (by default 30 and 150 per five
+ * minutes). Every Auth call of the app comes from this server, so without more its users would all share
+ * the server's allowance, and one user hammering the sign-in form would lock everyone out. Supabase Auth's
+ * IP address forwarding fixes that: with the service-role key configured, requests to Auth (and only those)
+ * carry it as `apikey` and the browser's address in `Sb-Forwarded-For`. The user's own token (or the anon
+ * key) stays the Authorization, so the service-role key authorizes nothing; REST and Realtime never see it.
+ */
+function forwardingFetch(authUrl: string, serviceKey: string, address: string): typeof fetch {
+  return (input, init) => {
+    const target = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!target.startsWith(authUrl)) return fetch(input, init);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    headers.set('apikey', serviceKey);
+    headers.set('sb-forwarded-for', address);
+    return fetch(input, { ...init, headers });
+  };
+}
+
 export function supabaseForRequest(request: Request): RequestClient {
   const headers = new Headers();
-  const { SUPABASE_URL, SUPABASE_ANON_KEY } = env();
+  const { SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY } = env();
+  const address = clientAddress();
   const supabase = createServerClient<Database>(SUPABASE_URL, SUPABASE_ANON_KEY, {
+    ...(SUPABASE_SERVICE_ROLE_KEY && address
+      ? {
+          global: {
+            fetch: forwardingFetch(
+              `${SUPABASE_URL.replace(/\/+$/, '')}/auth/v1/`,
+              SUPABASE_SERVICE_ROLE_KEY,
+              address,
+            ),
+          },
+        }
+      : {}),
     cookies: {
       getAll: () =>
         parseCookieHeader(request.headers.get('Cookie') ?? '').map((c) => ({

@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
 import { chromium, type Page } from 'playwright-core';
-import { ensureWebBuild, remixServeCli } from '../app/build.server.ts';
+import { ensureWebBuild, webServerArgs } from '../app/build.server.ts';
 import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from '../stack/config.ts';
 import { startCluster } from '../stack/postgres/cluster.ts';
 import { prepareDatabase } from '../stack/postgres/prepare.ts';
@@ -159,7 +159,7 @@ try {
   });
   const entry = ensureWebBuild(root);
   const webPort = await freePort();
-  const web = spawn(process.execPath, [remixServeCli(root), entry], {
+  const web = spawn(process.execPath, webServerArgs(root, entry), {
     cwd: root,
     env: {
       ...process.env,
@@ -168,6 +168,7 @@ try {
       HOST: '127.0.0.1',
       SUPABASE_URL: services.apiUrl,
       SUPABASE_ANON_KEY: LOCAL_ANON_KEY,
+      SUPABASE_SERVICE_ROLE_KEY: LOCAL_SERVICE_ROLE_KEY,
     },
     stdio: 'ignore',
   });

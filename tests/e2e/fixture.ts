@@ -1,11 +1,11 @@
 // Browser tests on the real stack: the HTTP surface in-process over this file's own database, the production
-// build of the web app served by remix-serve pointed at it, and Debian's Chromium driven by playwright-core.
+// build of the web app served by its own server (app/server.ts) pointed at it, and Debian's Chromium driven by playwright-core.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { ensureWebBuild, remixServeCli } from '../../app/build.server.ts';
+import { ensureWebBuild, webServerArgs } from '../../app/build.server.ts';
 import { freePort } from '../helpers/ports.ts';
 import type { TestStack } from '../helpers/stack.ts';
 import { moveQuote, type QuoteInput } from '../helpers/trading.ts';
@@ -49,7 +49,7 @@ export interface WebApp {
 export async function startWebApp(stack: TestStack): Promise<WebApp> {
   const entry = await buildOnce();
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [remixServeCli(root), entry], {
+  const child: ChildProcess = spawn(process.execPath, webServerArgs(root, entry), {
     cwd: root,
     env: {
       ...process.env,
@@ -58,6 +58,7 @@ export async function startWebApp(stack: TestStack): Promise<WebApp> {
       HOST: '127.0.0.1',
       SUPABASE_URL: stack.apiUrl,
       SUPABASE_ANON_KEY: stack.anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
