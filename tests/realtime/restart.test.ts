@@ -39,6 +39,28 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** A signed-in subscriber to `table`'s inserts, and the bodies it has been sent so far. */
+async function insertsOf(table: string, channel: string) {
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const user = await userClient({ apiUrl, anonKey: LOCAL_ANON_KEY, jwtSecret: LOCAL_JWT_SECRET });
+  const seen: string[] = [];
+  await subscribed(
+    user.client
+      .channel(channel)
+      .on('postgres_changes', { event: 'INSERT', schema: 'public', table }, (p) =>
+        seen.push((p.new as { body: string }).body),
+      ),
+  );
+  return { user, seen };
+}
+
+/** The platform's admin role, which owns the realtime schema (as on Supabase). */
+const platformAdmin = () =>
+  postgres(dbUrl({ port: db.port, database: db.name, user: 'supabase_admin', password: LOCAL_DB_PASSWORD }), {
+    max: 1,
+    onnotice: () => {},
+  });
+
 describe('realtime restart', () => {
   it('delivers every change committed while the server restarts mid-stream, from its replication slot', async () => {
     const apiUrl = `http://127.0.0.1:${port}`;
@@ -76,21 +98,8 @@ describe('realtime restart', () => {
   }, 40_000);
 
   it('holds a batch whose RLS check fails and delivers it once, in order, when the check works again', async () => {
-    const apiUrl = `http://127.0.0.1:${port}`;
-    const a = await userClient({ apiUrl, anonKey: LOCAL_ANON_KEY, jwtSecret: LOCAL_JWT_SECRET });
-    const seen: string[] = [];
-    await subscribed(
-      a.client
-        .channel('failing-check')
-        .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'rt_notes' }, (p) =>
-          seen.push((p.new as { body: string }).body),
-        ),
-    );
-    // The realtime schema belongs to the platform's admin role, as on Supabase.
-    const admin = postgres(
-      dbUrl({ port: db.port, database: db.name, user: 'supabase_admin', password: LOCAL_DB_PASSWORD }),
-      { max: 1, onnotice: () => {} },
-    );
+    const { user: a, seen } = await insertsOf('rt_notes', 'failing-check');
+    const admin = platformAdmin();
     try {
       await db.sql`insert into rt_notes (owner, body) values (${a.id}, 'before')`;
       await eventually(() => seen.length === 1);
@@ -130,20 +139,8 @@ describe('realtime restart', () => {
       grant select on public.rt_slow to authenticated;
       alter publication supabase_realtime add table public.rt_slow;
     `);
-    const apiUrl = `http://127.0.0.1:${port}`;
-    const a = await userClient({ apiUrl, anonKey: LOCAL_ANON_KEY, jwtSecret: LOCAL_JWT_SECRET });
-    const seen: string[] = [];
-    await subscribed(
-      a.client
-        .channel('terminated-check')
-        .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'rt_slow' }, (p) =>
-          seen.push((p.new as { body: string }).body),
-        ),
-    );
-    const admin = postgres(
-      dbUrl({ port: db.port, database: db.name, user: 'supabase_admin', password: LOCAL_DB_PASSWORD }),
-      { max: 1, onnotice: () => {} },
-    );
+    const { user: a, seen } = await insertsOf('rt_slow', 'terminated-check');
+    const admin = platformAdmin();
     try {
       const expected: string[] = [];
       for (let i = 1; i <= 3; i++) {
