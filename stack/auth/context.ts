@@ -46,7 +46,7 @@ const header = (req: http.IncomingMessage, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-const trustedServers = new WeakMap<http.IncomingMessage, Promise<ClientInfo>>();
+const clientInfos = new WeakMap<http.IncomingMessage, Promise<ClientInfo>>();
 
 /**
  * The caller's address, as the rate limits and the audit log count it. The gateway is this stack's edge, so
@@ -58,7 +58,7 @@ const trustedServers = new WeakMap<http.IncomingMessage, Promise<ClientInfo>>();
  * value that is not an IP address is ignored, as Auth does.
  */
 export function clientInfo(ctx: AuthContext, req: http.IncomingMessage): Promise<ClientInfo> {
-  let info = trustedServers.get(req);
+  let info = clientInfos.get(req);
   if (!info) {
     info = (async () => {
       const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '') || null;
@@ -69,7 +69,7 @@ export function clientInfo(ctx: AuthContext, req: http.IncomingMessage): Promise
       const trusted = typeof claims?.role === 'string' && ctx.adminRoles.includes(claims.role);
       return { ip: trusted ? forwarded.replace(/^::ffff:/, '') : peer, userAgent };
     })();
-    trustedServers.set(req, info);
+    clientInfos.set(req, info);
   }
   return info;
 }

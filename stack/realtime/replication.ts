@@ -26,6 +26,8 @@ export interface ReplicationOptions {
   /** Called with every transaction committed since the last call, in commit order; the slot is confirmed after. */
   deliver(txs: CommittedTransaction[]): Promise<void>;
   onError?(err: unknown): void;
+  /** Things an operator wants to know that are not errors (a held batch delivered at last). */
+  onNotice?(message: string): void;
 }
 
 export interface ReplicationStream {
@@ -117,6 +119,8 @@ export async function startReplication(opts: ReplicationOptions): Promise<Replic
           await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** Math.min(failures, 6))));
           continue;
         }
+        if (failures > 0)
+          opts.onNotice?.(`delivered ${batch.length} transaction(s) after ${failures} failed attempt(s)`);
         failures = 0;
         const last = batch[batch.length - 1];
         if (last) confirmedLsn = last.endLsn;

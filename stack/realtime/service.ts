@@ -98,6 +98,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
         publication: 'supabase_realtime',
         deliver: (txs) => feed.deliver(txs),
         onError: (err) => log(`[realtime] replication: ${err instanceof Error ? err.message : String(err)}`),
+        onNotice: (message) => log(`[realtime] replication: ${message}`),
       });
       if (stopped) await replication.stop();
     } catch (err) {
