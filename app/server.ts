@@ -14,6 +14,8 @@ import express from 'express';
 import morgan from 'morgan';
 import { REQUEST_STORE, type RequestFacts } from './request-facts.server.ts';
 
+process.env.NODE_ENV ??= 'production';
+
 // The declarations of @remix-run/node (which @remix-run/express's refer to) make NODE_ENV a required key of
 // every process.env-shaped object in the whole program, so the two functions used from them are typed here.
 const { installGlobals } = (await import('@remix-run/node' as string)) as {
@@ -23,7 +25,6 @@ const { createRequestHandler } = (await import('@remix-run/express' as string)) 
   createRequestHandler(opts: { build: ServerBuild; mode?: string }): express.RequestHandler;
 };
 
-process.env.NODE_ENV ??= 'production';
 const buildPath = path.resolve(process.argv[2] ?? 'build/index.js');
 const build = (await import(url.pathToFileURL(buildPath).href)) as ServerBuild;
 // As remix-serve does: the Fetch API of @remix-run/web-fetch unless the app uses single fetch.

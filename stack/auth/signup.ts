@@ -59,6 +59,7 @@ export async function signup(ctx: AuthContext, req: http.IncomingMessage, res: h
 
   const encryptedPassword = await hashPassword(password);
   const autoconfirm = !settings.emailConfirmations;
+  const client = await clientInfo(ctx, req);
   const answer = await ctx.sql
     .begin(async (tx) => {
       const userId = await insertUser(tx, {
@@ -76,22 +77,17 @@ export async function signup(ctx: AuthContext, req: http.IncomingMessage, res: h
       update auth.users set raw_user_meta_data = ${tx.json(meta as never)}, updated_at = now(),
         email_confirmed_at = ${autoconfirm ? tx`now()` : null}
       where id = ${userId}`;
-      await audit(tx, 'user_signedup', { id: userId, username: address }, (await clientInfo(ctx, req)).ip, {
+      await audit(tx, 'user_signedup', { id: userId, username: address }, client.ip, {
         provider: 'email',
       });
       if (!autoconfirm) {
         const user = await findUserById(tx, userId);
         return { user: user ? userJson(user) : {} };
       }
-      await audit(tx, 'login', { id: userId, username: address }, (await clientInfo(ctx, req)).ip, {
+      await audit(tx, 'login', { id: userId, username: address }, client.ip, {
         provider: 'email',
       });
-      const { sessionId, refreshToken } = await startSession(
-        tx,
-        userId,
-        'password',
-        await clientInfo(ctx, req),
-      );
+      const { sessionId, refreshToken } = await startSession(tx, userId, 'password', client);
       return { session: await sessionResponse(ctx, tx, userId, sessionId, refreshToken) };
     })
     .catch((err: unknown) => {
@@ -113,6 +109,7 @@ async function signupAnonymously(
 ) {
   if (!ctx.settings.enableSignup)
     throw unprocessable('signup_disabled', 'Signups not allowed for this instance');
+  const client = await clientInfo(ctx, req);
   const session = await ctx.sql
     .begin(async (tx) => {
       const userId = await insertUser(tx, {
@@ -123,15 +120,10 @@ async function signupAnonymously(
         emailConfirmed: false,
         isAnonymous: true,
       });
-      await audit(tx, 'user_signedup', { id: userId, username: '' }, (await clientInfo(ctx, req)).ip, {
+      await audit(tx, 'user_signedup', { id: userId, username: '' }, client.ip, {
         provider: 'anonymous',
       });
-      const { sessionId, refreshToken } = await startSession(
-        tx,
-        userId,
-        'anonymous',
-        await clientInfo(ctx, req),
-      );
+      const { sessionId, refreshToken } = await startSession(tx, userId, 'anonymous', client);
       return sessionResponse(ctx, tx, userId, sessionId, refreshToken);
     })
     .catch((err: unknown) => {

@@ -50,16 +50,12 @@ async function passwordGrant(ctx: AuthContext, req: http.IncomingMessage, res: h
     throw badRequest('user_banned', 'User is banned');
   if (!user.email_confirmed_at) throw badRequest('email_not_confirmed', 'Email not confirmed');
 
+  const client = await clientInfo(ctx, req);
   const session = await ctx.sql.begin(async (tx) => {
-    await audit(tx, 'login', { id: user.id, username: user.email ?? '' }, (await clientInfo(ctx, req)).ip, {
+    await audit(tx, 'login', { id: user.id, username: user.email ?? '' }, client.ip, {
       provider: 'email',
     });
-    const { sessionId, refreshToken } = await startSession(
-      tx,
-      user.id,
-      'password',
-      await clientInfo(ctx, req),
-    );
+    const { sessionId, refreshToken } = await startSession(tx, user.id, 'password', client);
     return sessionResponse(ctx, tx, user.id, sessionId, refreshToken);
   });
   // A password that no longer meets the project's rules still signs in, with a warning the client can act on.
