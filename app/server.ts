@@ -46,7 +46,7 @@ app.all('*', (req, res, next) => {
 });
 
 const port = Number(process.env.PORT ?? 3000);
-const onListen = () => console.log(`[web] http://${process.env.HOST ?? 'localhost'}:${port}`);
+const onListen = () => console.log(`listening on http://${process.env.HOST ?? 'localhost'}:${port}`);
 const server = process.env.HOST ? app.listen(port, process.env.HOST, onListen) : app.listen(port, onListen);
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
   process.once(signal, () => server.close(() => process.exit(0)));
