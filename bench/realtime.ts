@@ -97,6 +97,7 @@ if (process.argv[2] === 'serve') {
     if (!command.includes('stats') && !command.includes('reset')) return;
     const n = Math.max(1, totals.batches);
     const cpu = process.cpuUsage(cpuMark);
+    serverLatencies.sort((x, y) => x - y);
     cpuMark = process.cpuUsage();
     if (command.includes('stats'))
       console.log(
@@ -107,10 +108,7 @@ if (process.argv[2] === 'serve') {
               `${totals.rowChecks} row checks, ${totals.messages} messages; per batch: queued ${(totals.queuedMs / n).toFixed(1)} ms ` +
               `(max ${totals.maxQueuedMs}), match ${(stageMs.matchMs / n).toFixed(1)} ms, RLS check ${(stageMs.checkMs / n).toFixed(1)} ms, ` +
               `fan-out ${(stageMs.fanoutMs / n).toFixed(1)} ms; commit→fanned-out per change p50 ` +
-              `${percentile(
-                serverLatencies.sort((x, y) => x - y),
-                50,
-              )} ms, p99 ${percentile(serverLatencies, 99)} ms, max ${totals.maxDoneMs} ms`),
+              `${percentile(serverLatencies, 50)} ms, p99 ${percentile(serverLatencies, 99)} ms, max ${totals.maxDoneMs} ms`),
       );
     serverLatencies = [];
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = 0;
@@ -246,14 +244,12 @@ async function main() {
       ${INDEXED ? 'create index bench_members_user on public.bench_members (user_id);' : ''}
       create policy bench_members_self on public.bench_members for select to authenticated
         using (user_id = (select auth.uid()));
-      ${
+      create policy bench_rt_team_select on public.bench_rt for select to authenticated using (${
         CLAIM_POLICY
-          ? `create policy bench_rt_team_select on public.bench_rt for select to authenticated
-               using (team = (select (auth.jwt() ->> 'team')::int));`
-          : `create policy bench_rt_team_select on public.bench_rt for select to authenticated
-               using (exists (select 1 from public.bench_members m where m.team = bench_rt.team
-                              and m.user_id = (select auth.uid())));`
-      }
+          ? `team = (select (auth.jwt() ->> 'team')::int)`
+          : `exists (select 1 from public.bench_members m where m.team = bench_rt.team
+                     and m.user_id = (select auth.uid()))`
+      });
       alter publication supabase_realtime add table public.bench_rt;
     `);
     const users = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ id: randomUUID(), team: i % TEAMS }));

@@ -278,6 +278,7 @@ export class ChangeFeed {
             groups++;
             rowChecks += n;
           }
+      const now = Date.now();
       this.onBatch({
         transactions: txs.length,
         changes: order.length,
@@ -288,8 +289,10 @@ export class ChangeFeed {
         matchMs: t1 - t0,
         checkMs: t2 - t1,
         fanoutMs: performance.now() - t2,
-        doneMs: Date.now() - (txs[0] as CommittedTransaction).commitTime.getTime(),
-        changeMs: order.map(({ tb, row }) => Date.now() - (tb.changes[row]?.tx.commitTime.getTime() ?? 0)),
+        doneMs: now - (txs[0] as CommittedTransaction).commitTime.getTime(),
+        changeMs: order.map(
+          ({ tb, row }) => now - (tb.changes[row] as TableBatch['changes'][number]).tx.commitTime.getTime(),
+        ),
       });
     }
   }
